@@ -1,0 +1,17 @@
+# The two commands the README starts with. Both set up what they need first.
+.PHONY: demo test setup bench generate
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@npm run --silent demo
+
+test: setup
+	@npm test
+
+bench: setup
+	@npm run bench
+
+generate: setup
+	@npm run generate
