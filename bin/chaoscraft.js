@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const main = join(root, 'controller', 'cli', 'main.ts');
+const main = join(root, 'controller', 'cli', 'chaoscraft.ts');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {

@@ -1,0 +1,96 @@
+// Reads one manifest file and refuses what is not a reasonable text file, with a reason.
+import { isUtf8 } from 'node:buffer';
+import { promises as fsPromises } from 'node:fs';
+import type { Diagnostic } from './diagnostic.ts';
+
+export const maxManifestBytes = 1024 * 1024;
+
+export type ReadResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic };
+
+export interface ReadSourceOptions {
+  file: string;
+  /** Injected for tests; node:fs/promises by default. */
+  fs?: Pick<typeof fsPromises, 'stat' | 'readFile'>;
+}
+
+export async function readManifestSource({ file, fs = fsPromises }: ReadSourceOptions): Promise<ReadResult> {
+  const fail = (code: Diagnostic['code'], message: string, line = 0): ReadResult => ({
+    ok: false,
+    diagnostic: { severity: 'error', code, file, line, column: line ? 1 : 0, message },
+  });
+  let size: number;
+  try {
+    size = (await fs.stat(file)).size;
+  } catch (error) {
+    return ioFailure(file, error);
+  }
+  if (size > maxManifestBytes) {
+    return fail(
+      'file-too-large',
+      `file is ${size} bytes; manifests over ${maxManifestBytes} bytes (1 MiB) are refused`,
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (error) {
+    return ioFailure(file, error);
+  }
+  // The size can change between stat and read; check what was actually read.
+  if (bytes.length > maxManifestBytes) {
+    return fail('file-too-large', `file is over ${maxManifestBytes} bytes (1 MiB) and is refused`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1)
+    return fail('binary-file', 'file contains NUL bytes: it is binary, not YAML', lineOfOffset(bytes, nul));
+  if (!isUtf8(bytes)) {
+    return fail('not-utf8', 'file is not valid UTF-8 text', firstInvalidUtf8Line(bytes));
+  }
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text };
+}
+
+export function ioFailure(file: string, error: unknown): ReadResult {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file or directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'ELOOP'
+          ? 'too many levels of symbolic links (a symlink loop)'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : `cannot be read (${code ?? (error as Error).message})`;
+  return {
+    ok: false,
+    diagnostic: {
+      severity: 'error',
+      code: code === 'ELOOP' ? 'symlink-loop' : 'io-error',
+      file,
+      line: 0,
+      column: 0,
+      message: reason,
+    },
+  };
+}
+
+function lineOfOffset(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let start = 0;
+  let line = 1;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    if (!isUtf8(bytes.subarray(start, end))) return line;
+    start = end + 1;
+    line++;
+  }
+  return 1;
+}
