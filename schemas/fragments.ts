@@ -30,7 +30,7 @@ export function stringMap(description: string): JsonSchema {
   return {
     type: 'object',
     description,
-    additionalProperties: { type: 'string', maxLength: 1024 },
+    additionalProperties: { type: 'string', maxLength: 1024, description: 'A value.' },
   };
 }
 
@@ -47,7 +47,8 @@ const ipv4Octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 /** IPv4 or IPv6 CIDR. Only digits, hex, dots, colons and one slash can pass, so it is safe in argv. */
 export const cidrPattern =
   `^(${ipv4Octet}(\\.${ipv4Octet}){3}/(3[0-2]|[12]?[0-9])` +
-  '|[0-9A-Fa-f:.]{2,45}/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$';
+  // IPv6: hex groups with at least one colon; the agent checks the address again with net.isIP.
+  '|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{1,43}/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$';
 
 export const signalNames = [
   'SIGKILL',
@@ -84,6 +85,7 @@ export const labelSelector: JsonSchema = {
           values: stringList('Values for In and NotIn; empty for Exists and DoesNotExist.', {
             type: 'string',
             maxLength: 63,
+            description: 'A label value.',
           }),
         },
       },

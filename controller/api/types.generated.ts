@@ -41,12 +41,18 @@ export interface ChaosExperiment {
      * Labels.
      */
     labels?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
     /**
      * Annotations.
      */
     annotations?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
   };
@@ -101,6 +107,9 @@ export interface Selector {
    * Pod fields that must have these values, e.g. {"status.phase": "Running"}.
    */
   fieldSelector?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
   /**
@@ -115,6 +124,9 @@ export interface Selector {
    * Labels the pod’s node must carry.
    */
   nodeSelector?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
   /**
@@ -143,6 +155,9 @@ export interface LabelSelector {
    * Labels that must be present with exactly these values.
    */
   matchLabels?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
   /**
@@ -168,6 +183,8 @@ export interface LabelSelectorRequirement {
    * Values for In and NotIn; empty for Exists and DoesNotExist.
    *
    * @maxItems 64
+   *
+   * Items: A label value.
    */
   values?: string[];
 }
@@ -493,6 +510,9 @@ export interface HttpProbe {
    * Request headers.
    */
   headers?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
   /**
@@ -824,12 +844,18 @@ export interface ChaosSchedule {
      * Labels.
      */
     labels?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
     /**
      * Annotations.
      */
     annotations?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
   };
@@ -885,12 +911,18 @@ export interface TemplateMetadata {
    * Labels.
    */
   labels?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
   /**
    * Annotations.
    */
   annotations?: {
+    /**
+     * A value.
+     */
     [k: string]: string;
   };
 }
@@ -972,12 +1004,18 @@ export interface ChaosPolicy {
      * Labels.
      */
     labels?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
     /**
      * Annotations.
      */
     annotations?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
   };
@@ -1141,12 +1179,18 @@ export interface ChaosInjection {
      * Labels.
      */
     labels?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
     /**
      * Annotations.
      */
     annotations?: {
+      /**
+       * A value.
+       */
       [k: string]: string;
     };
   };

@@ -1,6 +1,7 @@
 // Turns ajv's errors into one plain sentence per problem, at the field it is about.
 // ajv reports every failing branch of oneOf/anyOf; a person wants the one that applies.
 import { closest, distance } from 'fastest-levenshtein';
+import { cronPattern, timeZonePattern } from '../../schemas/chaos-schedule.ts';
 import {
   cidrPattern,
   dnsLabelPattern,
@@ -25,6 +26,11 @@ const patternNames = new Map<string, string>([
   [dnsLabelPattern, 'a DNS label (lower-case letters, digits and "-", at most 63 characters)'],
   [dnsSubdomainPattern, 'a DNS subdomain name (lower-case letters, digits, "-" and ".")'],
   [cidrPattern, 'an IPv4 or IPv6 CIDR such as 10.0.0.0/8'],
+  [
+    cronPattern,
+    'a cron schedule (five fields such as "0 10 * * 1-5"), a macro such as @daily, or @every 30m',
+  ],
+  [timeZonePattern, 'an IANA time zone such as Europe/Berlin or UTC'],
   [
     interfaceNamePattern,
     'a network interface name (letters, digits, "_", "." and "-", at most 15 characters)',

@@ -3,7 +3,8 @@
 import type { promises as fsPromises } from 'node:fs';
 import { checkDocument, type ManifestObject } from './check-document.ts';
 import type { Diagnostic } from './diagnostic.ts';
-import { parseDocuments } from './parse-documents.ts';
+import { type ParseResult, parseDocuments } from './parse-documents.ts';
+import { parseDocumentsFast } from './parse-documents-fast.ts';
 import { readManifestSource } from './read-source.ts';
 import { findManifestFiles } from './walk.ts';
 
@@ -36,35 +37,87 @@ export async function validatePaths({ paths, fs }: ValidatePathsOptions): Promis
   report.diagnostics.push(...walk.diagnostics);
   for (const file of walk.skipped)
     report.ignored.push(info(file, 0, 'not a .yaml, .yml or .json file; skipped'));
-  for (const file of walk.files) {
+  // Reads run a few at a time (async reads one by one are dominated by thread-pool round trips);
+  // checking stays in file order so the output is deterministic.
+  const sources = await mapInOrder(walk.files, readConcurrency, (file) => readManifestSource({ file, fs }));
+  walk.files.forEach((file, index) => {
     report.files++;
-    const source = await readManifestSource({ file, fs });
-    if (!source.ok) {
-      report.diagnostics.push(source.diagnostic);
-      continue;
-    }
-    addText(report, file, source.text);
-  }
+    const source = sources[index]!;
+    if (source.ok) addText(report, file, source.text);
+    else report.diagnostics.push(source.diagnostic);
+  });
   return report;
 }
 
 function addText(report: ValidationReport, file: string, text: string): void {
-  const parsed = parseDocuments({ file, text });
-  report.diagnostics.push(...parsed.diagnostics);
+  const fast = parseDocumentsFast({ text });
+  if (fast) {
+    const outcome = checkDocuments(file, fast);
+    if (outcome.diagnostics.length === 0) {
+      merge(report, outcome);
+      return;
+    }
+  }
+  merge(report, checkDocuments(file, parseDocuments({ file, text })));
+}
+
+interface FileOutcome {
+  objects: ManifestObject[];
+  validObjects: ManifestObject[];
+  diagnostics: Diagnostic[];
+  ignored: Diagnostic[];
+}
+
+function checkDocuments(file: string, parsed: ParseResult): FileOutcome {
+  const outcome: FileOutcome = {
+    objects: [],
+    validObjects: [],
+    diagnostics: [...parsed.diagnostics],
+    ignored: [],
+  };
   for (const document of parsed.documents) {
     const verdict = checkDocument(file, document);
     if (verdict.status === 'empty') {
-      report.ignored.push(info(file, document.position.line, `document ${document.index + 1} is empty`));
+      outcome.ignored.push(info(file, document.position.line, `document ${document.index + 1} is empty`));
     } else if (verdict.status === 'ignored') {
-      report.ignored.push(
+      outcome.ignored.push(
         info(file, document.position.line, `document ${document.index + 1} ${verdict.reason}`),
       );
     } else {
-      report.objects.push(verdict.object);
-      report.diagnostics.push(...verdict.diagnostics);
-      if (!verdict.diagnostics.some((d) => d.severity === 'error')) report.validObjects.push(verdict.object);
+      outcome.objects.push(verdict.object);
+      outcome.diagnostics.push(...verdict.diagnostics);
+      if (!verdict.diagnostics.some((d) => d.severity === 'error')) outcome.validObjects.push(verdict.object);
     }
   }
+  // Reading order: a file's findings from top to bottom.
+  outcome.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return outcome;
+}
+
+function merge(report: ValidationReport, outcome: FileOutcome): void {
+  report.objects.push(...outcome.objects);
+  report.validObjects.push(...outcome.validObjects);
+  report.diagnostics.push(...outcome.diagnostics);
+  report.ignored.push(...outcome.ignored);
+}
+
+const readConcurrency = 16;
+
+async function mapInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function emptyReport(): ValidationReport {

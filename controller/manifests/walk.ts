@@ -1,6 +1,6 @@
 // Finds manifest files under the paths a user names. Folders are walked, symlinks followed
 // once: a link back into a folder already being walked is reported and skipped, not followed.
-import { promises as fsPromises } from 'node:fs';
+import { type Dirent, promises as fsPromises } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from './diagnostic.ts';
 import { ioFailure } from './read-source.ts';
@@ -23,50 +23,7 @@ export async function findManifestFiles({ paths, fs = fsPromises }: WalkOptions)
   const result: WalkResult = { files: [], diagnostics: [], skipped: [] };
   const seenFiles = new Set<string>();
 
-  async function visit(path: string, explicit: boolean, ancestors: ReadonlySet<string>): Promise<void> {
-    let stats: Awaited<ReturnType<typeof fsPromises.stat>>;
-    let real: string;
-    try {
-      stats = await fs.stat(path);
-      real = await fs.realpath(path);
-    } catch (error) {
-      const failure = ioFailure(path, error);
-      if (!failure.ok) result.diagnostics.push(failure.diagnostic);
-      return;
-    }
-    if (stats.isDirectory()) {
-      if (ancestors.has(real)) {
-        result.diagnostics.push({
-          severity: 'warning',
-          code: 'symlink-loop',
-          file: path,
-          line: 0,
-          column: 0,
-          message: `symlink loop: leads back to ${real}, which is already being walked; skipped`,
-        });
-        return;
-      }
-      const inside = new Set(ancestors).add(real);
-      const entries = (await fs.readdir(path)).sort();
-      for (const name of entries) {
-        if (name.startsWith('.') || name === 'node_modules') continue;
-        await visit(join(path, name), false, inside);
-      }
-      return;
-    }
-    if (!stats.isFile()) {
-      if (explicit) {
-        result.diagnostics.push({
-          severity: 'error',
-          code: 'io-error',
-          file: path,
-          line: 0,
-          column: 0,
-          message: 'not a regular file or folder',
-        });
-      }
-      return;
-    }
+  function addFile(path: string, real: string, explicit: boolean): void {
     if (!explicit && !manifestExtensions.some((ext) => path.endsWith(ext))) {
       result.skipped.push(path);
       return;
@@ -74,6 +31,66 @@ export async function findManifestFiles({ paths, fs = fsPromises }: WalkOptions)
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
     result.files.push(path);
+  }
+
+  async function walkDirectory(path: string, real: string, ancestors: ReadonlySet<string>): Promise<void> {
+    if (ancestors.has(real)) {
+      result.diagnostics.push({
+        severity: 'warning',
+        code: 'symlink-loop',
+        file: path,
+        line: 0,
+        column: 0,
+        message: `symlink loop: leads back to ${real}, which is already being walked; skipped`,
+      });
+      return;
+    }
+    const inside = new Set(ancestors).add(real);
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path, { withFileTypes: true });
+    } catch (error) {
+      const failure = ioFailure(path, error);
+      if (!failure.ok) result.diagnostics.push(failure.diagnostic);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const child = join(path, entry.name);
+      // Plain entries need no extra system calls; only symlinks are resolved.
+      if (entry.isDirectory()) await walkDirectory(child, join(real, entry.name), inside);
+      else if (entry.isFile()) addFile(child, join(real, entry.name), false);
+      else if (entry.isSymbolicLink()) await visit(child, false, inside);
+    }
+  }
+
+  async function visit(path: string, explicit: boolean, ancestors: ReadonlySet<string>): Promise<void> {
+    let real: string;
+    let isDirectory: boolean;
+    let isFile: boolean;
+    try {
+      const stats = await fs.stat(path);
+      real = await fs.realpath(path);
+      isDirectory = stats.isDirectory();
+      isFile = stats.isFile();
+    } catch (error) {
+      const failure = ioFailure(path, error);
+      if (!failure.ok) result.diagnostics.push(failure.diagnostic);
+      return;
+    }
+    if (isDirectory) await walkDirectory(path, real, ancestors);
+    else if (isFile) addFile(path, real, explicit);
+    else if (explicit) {
+      result.diagnostics.push({
+        severity: 'error',
+        code: 'io-error',
+        file: path,
+        line: 0,
+        column: 0,
+        message: 'not a regular file or folder',
+      });
+    }
   }
 
   for (const path of paths) await visit(path, true, new Set());
