@@ -28,7 +28,8 @@ test('the examples cover the promised fault kinds, a schedule and a policy', asy
   const faults = new Set(
     report.validObjects.flatMap((o) =>
       o.kind === 'ChaosExperiment'
-        ? ((o.object.spec as { faults: Record<string, unknown>[] }).faults.flatMap((f) => Object.keys(f)) ?? [])
+        ? ((o.object.spec as { faults: Record<string, unknown>[] }).faults.flatMap((f) => Object.keys(f)) ??
+          [])
         : [],
     ),
   );

@@ -2,8 +2,8 @@
 // every string that can reach a command.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAjv, manifestValidators } from '../../controller/api/validator.ts';
 import { strictSchema } from '../../controller/api/strict-schema.ts';
+import { createAjv, manifestValidators } from '../../controller/api/validator.ts';
 import { faultKinds } from '../../schemas/faults.ts';
 import type { JsonSchema } from '../../schemas/json-schema.ts';
 import { kinds, objectSchema } from '../../schemas/kinds.ts';
@@ -12,13 +12,19 @@ test('every kind compiles in ajv strict mode, as CRD schema and as manifest sche
   for (const definition of kinds) {
     for (const target of ['crd', 'manifest'] as const) {
       const ajv = createAjv();
-      assert.doesNotThrow(() => ajv.compile(strictSchema(objectSchema(definition, target))), `${definition.kind}/${target}`);
+      assert.doesNotThrow(
+        () => ajv.compile(strictSchema(objectSchema(definition, target))),
+        `${definition.kind}/${target}`,
+      );
     }
   }
 });
 
 test('ajv strict mode is really on: an unknown keyword fails to compile', () => {
-  assert.throws(() => createAjv().compile({ type: 'string', patern: 'x' }), /strict mode: unknown keyword: "patern"/);
+  assert.throws(
+    () => createAjv().compile({ type: 'string', patern: 'x' }),
+    /strict mode: unknown keyword: "patern"/,
+  );
 });
 
 function* nodes(schema: JsonSchema, path: string): Generator<[string, JsonSchema]> {
@@ -79,7 +85,8 @@ test('a selector is required and must select something', () => {
 });
 
 test('hostile values are refused: interfaces, CIDRs, ports, durations', () => {
-  const loss = (scope: Record<string, unknown>) => experiment({ faults: [{ networkLoss: { percent: 5, ...scope } }] });
+  const loss = (scope: Record<string, unknown>) =>
+    experiment({ faults: [{ networkLoss: { percent: 5, ...scope } }] });
   for (const bad of [
     loss({ interfaces: ['eth0;reboot'] }),
     loss({ interfaces: ['$(id)'] }),
@@ -95,5 +102,8 @@ test('hostile values are refused: interfaces, CIDRs, ports, durations', () => {
   ]) {
     assert.notDeepEqual(validate(bad), [], JSON.stringify(bad.spec));
   }
-  assert.deepEqual(validate(loss({ interfaces: ['eth0', 'veth_a.1'], cidrs: ['10.1.0.0/16', 'fd00::/8'], ports: [443] })), []);
+  assert.deepEqual(
+    validate(loss({ interfaces: ['eth0', 'veth_a.1'], cidrs: ['10.1.0.0/16', 'fd00::/8'], ports: [443] })),
+    [],
+  );
 });

@@ -15,8 +15,15 @@ const stale = (what: string) => `${what} is stale: run \`npm run generate\` and 
 test('committed CRDs equal what the schemas generate', () => {
   const dir = join(root, generatedPaths.crdDirectory);
   const generated = renderCrds();
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort(), [...generated.keys()].sort(), stale('the CRD list'));
-  for (const [name, text] of generated) assert.equal(readFileSync(join(dir, name), 'utf8'), text, stale(name));
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort(),
+    [...generated.keys()].sort(),
+    stale('the CRD list'),
+  );
+  for (const [name, text] of generated)
+    assert.equal(readFileSync(join(dir, name), 'utf8'), text, stale(name));
 });
 
 test('CRDs have a status subresource, printer columns, short names and the chaos category', () => {
@@ -32,9 +39,17 @@ test('CRDs have a status subresource, printer columns, short names and the chaos
 });
 
 test('committed TypeScript types equal what the schemas generate', async () => {
-  assert.equal(readFileSync(join(root, generatedPaths.types), 'utf8'), await renderTypes(), stale(generatedPaths.types));
+  assert.equal(
+    readFileSync(join(root, generatedPaths.types), 'utf8'),
+    await renderTypes(),
+    stale(generatedPaths.types),
+  );
 });
 
 test('committed docs/API.md equals what the schemas generate', () => {
-  assert.equal(readFileSync(join(root, generatedPaths.apiDocs), 'utf8'), renderApiDocs(), stale(generatedPaths.apiDocs));
+  assert.equal(
+    readFileSync(join(root, generatedPaths.apiDocs), 'utf8'),
+    renderApiDocs(),
+    stale(generatedPaths.apiDocs),
+  );
 });

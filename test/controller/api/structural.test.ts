@@ -13,7 +13,11 @@ for (const definition of kinds) {
 // The checker itself must catch each rule it claims to check, or the test above proves nothing.
 const broken: [string, JsonSchema, RegExp][] = [
   ['a node without a type', { type: 'object', properties: { a: { description: 'x' } } }, /must have a type/],
-  ['additionalProperties: false', { type: 'object', additionalProperties: false }, /additionalProperties: false/],
+  [
+    'additionalProperties: false',
+    { type: 'object', additionalProperties: false },
+    /additionalProperties: false/,
+  ],
   [
     'properties with additionalProperties',
     { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } },
@@ -31,7 +35,11 @@ const broken: [string, JsonSchema, RegExp][] = [
   ],
   ['$ref', { type: 'object', $ref: '#/x' } as JsonSchema, /keyword "\$ref" is not allowed/],
   ['an array without items', { type: 'array' }, /must declare items/],
-  ['uniqueItems', { type: 'array', items: { type: 'string' }, uniqueItems: true } as JsonSchema, /uniqueItems/],
+  [
+    'uniqueItems',
+    { type: 'array', items: { type: 'string' }, uniqueItems: true } as JsonSchema,
+    /uniqueItems/,
+  ],
 ];
 
 for (const [what, schema, message] of broken) {
@@ -48,7 +56,10 @@ test('int-or-string and preserve-unknown-fields nodes need no type', () => {
   assert.deepEqual(
     checkStructural({
       type: 'object',
-      properties: { a: { 'x-kubernetes-int-or-string': true }, b: { 'x-kubernetes-preserve-unknown-fields': true } },
+      properties: {
+        a: { 'x-kubernetes-int-or-string': true },
+        b: { 'x-kubernetes-preserve-unknown-fields': true },
+      },
     }),
     [],
   );

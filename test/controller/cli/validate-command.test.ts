@@ -36,7 +36,11 @@ test('--format json is machine-readable and complete', async () => {
   assert.equal(parsed.valid, false);
   assert.equal(parsed.diagnostics.length, 1);
   assert.deepEqual(
-    { line: parsed.diagnostics[0].line, column: parsed.diagnostics[0].column, field: parsed.diagnostics[0].field },
+    {
+      line: parsed.diagnostics[0].line,
+      column: parsed.diagnostics[0].column,
+      field: parsed.diagnostics[0].field,
+    },
     { line: 11, column: 17, field: 'spec.faults[0].networkPartition.cidrs[0]' },
   );
 });
@@ -44,7 +48,10 @@ test('--format json is machine-readable and complete', async () => {
 test('--format github prints workflow annotations with escaped properties', async () => {
   const { stdout } = await cli('validate', '--format', 'github', join(invalid, 'percent-over-100.yaml'));
   const line = stdout.split('\n')[0]!;
-  assert.match(line, /^::error file=[^,]*percent-over-100\.yaml,line=10,col=10,endLine=10,endColumn=13,title=chaoscraft schema::spec\.value: 250 is too large/);
+  assert.match(
+    line,
+    /^::error file=[^,]*percent-over-100\.yaml,line=10,col=10,endLine=10,endColumn=13,title=chaoscraft schema::spec\.value: 250 is too large/,
+  );
   assert.doesNotMatch(line.split('::')[1]!, /title=chaoscraft schema.*:/, 'property values escape colons');
 });
 
@@ -74,15 +81,25 @@ test('a missing path exits 2', async () => {
 });
 
 test('bin/chaoscraft.js runs under an older system node by re-running the pinned Node 24', (t) => {
-  const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => spawnSync(p, ['--version']).status === 0);
+  const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find(
+    (p) => spawnSync(p, ['--version']).status === 0,
+  );
   if (!systemNode) {
     t.skip('no system node to start the wrapper with');
     return;
   }
-  const output = execFileSync(systemNode, [join(root, 'bin/chaoscraft.js'), 'validate', join(root, 'examples')], {
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    systemNode,
+    [join(root, 'bin/chaoscraft.js'), 'validate', join(root, 'examples')],
+    {
+      encoding: 'utf8',
+    },
+  );
   assert.match(output, /all valid/);
-  const failed = spawnSync(systemNode, [join(root, 'bin/chaoscraft.js'), 'validate', join(invalid, 'bad-signal.yaml')]);
+  const failed = spawnSync(systemNode, [
+    join(root, 'bin/chaoscraft.js'),
+    'validate',
+    join(invalid, 'bad-signal.yaml'),
+  ]);
   assert.equal(failed.status, 1, 'the exit code passes through the wrapper');
 });

@@ -39,7 +39,10 @@ test('a binary file is refused with the line of its first NUL byte', async () =>
 });
 
 test('a non-UTF-8 file is refused with the line of the first bad byte', async () => {
-  const file = write('latin1.yaml', Buffer.concat([Buffer.from('a: 1\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+  const file = write(
+    'latin1.yaml',
+    Buffer.concat([Buffer.from('a: 1\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+  );
   const report = await validatePaths({ paths: [file] });
   assert.equal(report.diagnostics[0]!.code, 'not-utf8');
   assert.equal(report.diagnostics[0]!.line, 2);

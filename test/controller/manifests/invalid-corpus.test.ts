@@ -29,7 +29,10 @@ const files = readdirSync(corpus).filter((f) => f.endsWith('.yaml'));
 test('the corpus is not empty and every fixture states what it expects', () => {
   assert.ok(files.length >= 15, `expected at least 15 fixtures, found ${files.length}`);
   for (const file of files) {
-    assert.ok(expectationsOf(readFileSync(join(corpus, file), 'utf8')).length > 0, `${file} has no # expect line`);
+    assert.ok(
+      expectationsOf(readFileSync(join(corpus, file), 'utf8')).length > 0,
+      `${file} has no # expect line`,
+    );
   }
 });
 
@@ -48,7 +51,10 @@ for (const file of files) {
           e.code === expectation.code &&
           e.message.includes(expectation.message),
       );
-      assert.ok(match, `no error matches ${JSON.stringify(expectation)}; got ${JSON.stringify(errors, null, 2)}`);
+      assert.ok(
+        match,
+        `no error matches ${JSON.stringify(expectation)}; got ${JSON.stringify(errors, null, 2)}`,
+      );
       assert.equal(match.file, file);
     }
   });

@@ -13,7 +13,8 @@ const samples: Record<string, string> = {
   'several documents': 'a: 1\n---\n# comment\nb: [1, 2]\n---\nc: {d: "e"}\n',
   'leading separator and comments': '# header\n---\nkind: X\nlist:\n  - 1\n  - two\n',
   'content on the separator line': '--- {a: 1}\n--- {b: 2}\n',
-  'scalars of every core type': 'a: true\nb: null\nc: 0x1F\nd: 1.5e3\ne: "2026-01-01"\nf: 2026-01-01\ng: .inf\nh: ~\n',
+  'scalars of every core type':
+    'a: true\nb: null\nc: 0x1F\nd: 1.5e3\ne: "2026-01-01"\nf: 2026-01-01\ng: .inf\nh: ~\n',
   'block scalars': 'a: |\n  line one\n  --- not a separator\nb: >-\n  folded\n  text\n',
   'document end markers': 'a: 1\n...\n---\nb: 2\n',
 };
