@@ -1,0 +1,15 @@
+/** The controller runtime: work queue, workers, leader election, informers, shutdown. */
+export * from './clock.ts';
+export * from './errors.ts';
+export * from './graceful-shutdown.ts';
+export * from './informer/kube-list-watch.ts';
+export * from './informer/list-watch.ts';
+export * from './informer/object-store.ts';
+export * from './informer/resilient-informer.ts';
+export * from './kube-lease-client.ts';
+export * from './leader-elector.ts';
+export * from './lease-client.ts';
+export * from './logger.ts';
+export * from './rate-limiter.ts';
+export * from './work-queue.ts';
+export * from './workers.ts';
