@@ -9,7 +9,14 @@ say('chaoscraft validate examples/  (every example experiment, schedule and poli
 await run(['validate', 'examples'], io);
 
 say('chaoscraft validate on a manifest with mistakes: file, line, column, field and a plain sentence');
-await run(['validate', 'test/fixtures/validate/invalid/unknown-field.yaml', 'test/fixtures/validate/invalid/hostile-interface.yaml'], io);
+await run(
+  [
+    'validate',
+    'test/fixtures/validate/invalid/unknown-field.yaml',
+    'test/fixtures/validate/invalid/hostile-interface.yaml',
+  ],
+  io,
+);
 
 say('the same as GitHub Actions annotations (--format github)');
 await run(['validate', '--format', 'github', 'test/fixtures/validate/invalid/percent-over-100.yaml'], io);
