@@ -1,0 +1,381 @@
+// The experiment lifecycle as one pure decision: given the experiment, what is observed and the
+// time, say what to do next. Each call advances one step; the controller writes the status,
+// performs the actions and calls again. Because every step is derived from the status alone,
+// a controller that restarts anywhere continues where the status says it was.
+//
+//   new ─▶ WaitingForHypothesis ─▶ Injecting ─▶ Running ─▶ Recovering ─▶ (after probes) ─▶ Completed
+//    │            │ broken                            │ broken / suspended / spec changed
+//    ▼            ▼                                   ▼
+//  InvalidSpec, PolicyDenied, NoTargets     Recovering ─▶ HypothesisFailed | Aborted
+import type { ChaosExperimentStatus, Condition, Fault, TargetRecord } from '../../api/types.generated.ts';
+import { findCondition, setCondition } from '../conditions.ts';
+import { parseDuration } from '../duration.ts';
+import { evaluatePolicy } from '../policy.ts';
+import { selectTargets } from '../selection.ts';
+import { namedFaults } from './faults.ts';
+import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
+import { summarize } from './report.ts';
+import { checkSpec } from './spec-checks.ts';
+import {
+  type Action,
+  type EventRecord,
+  finalizerName,
+  type ObservedExperiment,
+  type Plan,
+  recordKey,
+} from './types.ts';
+
+type Reason =
+  | 'WaitingForHypothesis'
+  | 'Injecting'
+  | 'Running'
+  | 'Recovering'
+  | 'Completed'
+  | 'HypothesisFailed'
+  | 'Aborted'
+  | 'PolicyDenied'
+  | 'InvalidSpec'
+  | 'NoTargets'
+  | 'InjectionFailed';
+
+const runningReasons = new Set(['WaitingForHypothesis', 'Injecting', 'Running', 'Recovering']);
+
+class Step {
+  status: ChaosExperimentStatus;
+  readonly actions: Action[] = [];
+  readonly events: EventRecord[] = [];
+  requeueAfterMs: number | undefined;
+  readonly observed: ObservedExperiment;
+
+  constructor(observed: ObservedExperiment) {
+    this.observed = observed;
+    this.status = structuredClone(observed.experiment.status ?? {});
+  }
+
+  get now(): Date {
+    return this.observed.now;
+  }
+
+  condition(type: string, status: Condition['status'], reason: string, message: string): void {
+    const before = findCondition(this.status.conditions, type);
+    this.status.conditions = setCondition(
+      this.status.conditions,
+      { type, status, reason, message, observedGeneration: this.status.observedGeneration },
+      this.now,
+    );
+    if (type === 'Succeeded' && before?.reason !== reason) {
+      this.events.push({ type: status === 'False' ? 'Warning' : 'Normal', reason, message });
+    }
+  }
+
+  succeeded(status: Condition['status'], reason: Reason, message: string): void {
+    this.condition('Succeeded', status, reason, message);
+  }
+
+  requeue(ms: number): void {
+    this.requeueAfterMs = Math.max(0, Math.min(this.requeueAfterMs ?? Number.POSITIVE_INFINITY, ms));
+  }
+
+  plan(): Plan {
+    return {
+      actions: this.actions,
+      status: this.status,
+      events: this.events,
+      requeueAfterMs: this.requeueAfterMs,
+    };
+  }
+}
+
+export function planExperiment(observed: ObservedExperiment): Plan {
+  const step = new Step(observed);
+  const { metadata } = observed.experiment;
+  const succeeded = findCondition(step.status.conditions, 'Succeeded');
+  const inRun = succeeded?.status === 'Unknown' && runningReasons.has(succeeded.reason);
+
+  if (metadata.deletionTimestamp) return planDeletion(step, inRun);
+  // Finalizer first: nothing may be injected that a deletion could leave behind.
+  if (!metadata.finalizers?.includes(finalizerName)) {
+    step.actions.push({ type: 'addFinalizer' });
+    step.requeue(0);
+    return step.plan();
+  }
+  if (inRun) {
+    if (step.status.observedGeneration !== metadata.generation) {
+      abort(step, 'the spec changed during the run; the new spec runs once these faults are recovered');
+    } else {
+      const suspended = observed.policy.policies.find((p) => p.spec.suspend);
+      if (suspended && step.status.report?.verdict !== 'Aborted') {
+        abort(step, `ChaosPolicy ${suspended.name} was suspended (the kill switch)`);
+      }
+    }
+    return advanceRun(step);
+  }
+  // A finished run is final for its generation; a changed spec runs again.
+  if (succeeded && step.status.observedGeneration === metadata.generation) return step.plan();
+  return startRun(step);
+}
+
+function planDeletion(step: Step, inRun: boolean): Plan {
+  if (inRun) abort(step, 'the experiment is being deleted');
+  const active = activeRecords(step.status);
+  if (active.length > 0) {
+    recoverAll(step, active);
+    step.requeue(0);
+    return step.plan();
+  }
+  if (inRun) finish(step);
+  if (step.observed.experiment.metadata.finalizers?.includes(finalizerName))
+    step.actions.push({ type: 'removeFinalizer' });
+  return step.plan();
+}
+
+function startRun(step: Step): Plan {
+  const { experiment, candidates, policy, now } = step.observed;
+  const { spec, metadata } = experiment;
+  step.status = {
+    observedGeneration: metadata.generation,
+    conditions: step.status.conditions,
+    startTime: now.toISOString(),
+    seed: `${metadata.uid}/${metadata.generation}`,
+    ...(step.status.revision ? { revision: step.status.revision } : {}),
+  };
+  const problems = checkSpec(spec);
+  if (problems.length) return terminal(step, 'InvalidSpec', problems.join('; '));
+
+  const chosen = selectTargets({
+    candidates,
+    keyOf: (c) => `${c.namespace ?? ''}/${c.name}`,
+    mode: spec.mode ?? 'one',
+    value: spec.value,
+    seed: step.status.seed!,
+  });
+  const decision = evaluatePolicy({
+    ...policy,
+    experiment: { namespace: metadata.namespace ?? 'default', name: metadata.name, spec },
+    targets: chosen.map((c) => ({ namespace: c.namespace ?? '', name: c.name, workload: c.workload })),
+    now,
+  });
+  if (!decision.allowed) {
+    const denied = decision.verdicts.filter((v) => !v.allowed).map((v) => `${v.guardrail}: ${v.message}`);
+    return terminal(step, 'PolicyDenied', denied.join('; '));
+  }
+  if (chosen.length === 0) return terminal(step, 'NoTargets', 'no target matches the selector');
+
+  // Records before effects: these are written before any fault is applied.
+  step.status.targets = chosen.flatMap((target) =>
+    namedFaults(spec).map(
+      ({ name, kind }): TargetRecord => ({
+        kind: target.kind,
+        ...(target.namespace ? { namespace: target.namespace } : {}),
+        name: target.name,
+        ...(target.uid ? { uid: target.uid } : {}),
+        ...(target.node ? { node: target.node } : {}),
+        ...(target.pid ? { pid: target.pid } : {}),
+        fault: name,
+        faultKind: kind,
+        state: 'pending',
+      }),
+    ),
+  );
+  step.condition('Injected', 'False', 'Pending', `${chosen.length} target(s) chosen; nothing injected yet`);
+  step.condition('Recovered', 'False', 'NothingInjected', 'nothing to recover yet');
+  const probes = spec.hypothesis?.probes;
+  step.condition(
+    'HypothesisHolds',
+    'Unknown',
+    'NotChecked',
+    probes?.length ? 'not checked yet' : 'no probes',
+  );
+  if (probesIn(probes, 'before').length) {
+    step.succeeded('Unknown', 'WaitingForHypothesis', 'checking the steady state before injecting');
+  } else {
+    step.succeeded('Unknown', 'Injecting', `injecting into ${chosen.length} target(s)`);
+  }
+  step.requeue(0);
+  return step.plan();
+}
+
+function advanceRun(step: Step): Plan {
+  const reason = findCondition(step.status.conditions, 'Succeeded')!.reason;
+  if (reason === 'WaitingForHypothesis') return waitForHypothesis(step);
+  if (reason === 'Injecting') return inject(step);
+  if (reason === 'Running') return run(step);
+  return recover(step);
+}
+
+function waitForHypothesis(step: Step): Plan {
+  const probes = step.observed.experiment.spec.hypothesis?.probes;
+  const verdict = assessProbes({ probes, phase: 'before', results: step.status.probes });
+  if (!verdict.holds) {
+    step.condition('HypothesisHolds', 'False', 'ProbeFailed', brokenMessage('before', verdict.broken));
+    return terminal(
+      step,
+      'HypothesisFailed',
+      `the steady state did not hold before injection: ${brokenMessage('before', verdict.broken)}`,
+    );
+  }
+  if (verdict.settled) {
+    step.condition('HypothesisHolds', 'True', 'ProbesPassed', 'every probe passed before injection');
+    step.succeeded(
+      'Unknown',
+      'Injecting',
+      `injecting into ${step.status.targets?.length ?? 0} target record(s)`,
+    );
+    step.requeue(0);
+    return step.plan();
+  }
+  scheduleProbes(step, 'before');
+  return step.plan();
+}
+
+function inject(step: Step): Plan {
+  const { spec } = step.observed.experiment;
+  const pending = (step.status.targets ?? []).filter((t) => t.state === 'pending');
+  if (spec.dryRun) {
+    step.status.report = { verdict: 'DryRun' };
+    return finish(step);
+  }
+  if (pending.length > 0) {
+    for (const record of pending) step.actions.push({ type: 'inject', record, fault: faultOf(step, record) });
+    step.requeue(0);
+    return step.plan();
+  }
+  const targets = step.status.targets ?? [];
+  const injected = targets.filter((t) => t.state === 'injected');
+  if (injected.length === 0) {
+    step.condition('Injected', 'False', 'InjectionFailed', firstFailure(targets));
+    return terminal(step, 'InjectionFailed', `no fault could be injected: ${firstFailure(targets)}`);
+  }
+  const failed = targets.length - injected.length;
+  step.condition(
+    'Injected',
+    'True',
+    'Injected',
+    `${injected.length} of ${targets.length} injected${failed ? `; ${failed} failed: ${firstFailure(targets)}` : ''}`,
+  );
+  step.succeeded('Unknown', 'Running', `faults in place for ${spec.duration}`);
+  return run(step);
+}
+
+function run(step: Step): Plan {
+  const { spec } = step.observed.experiment;
+  const injectedAt = Date.parse(findCondition(step.status.conditions, 'Injected')!.lastTransitionTime);
+  const remaining = injectedAt + parseDuration(spec.duration) - step.now.getTime();
+  const probes = spec.hypothesis?.probes;
+  const verdict = assessProbes({ probes, phase: 'during', results: step.status.probes });
+  if (!verdict.holds) {
+    step.condition('HypothesisHolds', 'False', 'ProbeFailed', brokenMessage('during', verdict.broken));
+    if (spec.abort?.onHypothesisFailure !== false) {
+      step.succeeded(
+        'Unknown',
+        'Recovering',
+        `the hypothesis broke; recovering now: ${brokenMessage('during', verdict.broken)}`,
+      );
+      return recover(step);
+    }
+  }
+  if (remaining <= 0) {
+    step.succeeded('Unknown', 'Recovering', `${spec.duration} elapsed; recovering`);
+    return recover(step);
+  }
+  scheduleProbes(step, 'during');
+  step.requeue(remaining);
+  return step.plan();
+}
+
+function recover(step: Step): Plan {
+  const active = activeRecords(step.status);
+  if (active.length > 0) {
+    recoverAll(step, active);
+    step.requeue(0);
+    return step.plan();
+  }
+  if (findCondition(step.status.conditions, 'Recovered')?.status !== 'True') {
+    step.condition('Recovered', 'True', 'Recovered', 'every injected fault was removed');
+  }
+  if (step.status.report?.verdict !== 'Aborted') {
+    const probes = step.observed.experiment.spec.hypothesis?.probes;
+    const verdict = assessProbes({ probes, phase: 'after', results: step.status.probes });
+    if (!verdict.holds) {
+      step.condition('HypothesisHolds', 'False', 'ProbeFailed', brokenMessage('after', verdict.broken));
+    } else if (!verdict.settled) {
+      scheduleProbes(step, 'after');
+      return step.plan();
+    }
+  }
+  return finish(step);
+}
+
+/** Ends the run: the verdict follows from what the status recorded along the way. */
+function finish(step: Step): Plan {
+  const hypothesis = findCondition(step.status.conditions, 'HypothesisHolds');
+  const aborted = step.status.report?.verdict === 'Aborted';
+  const dryRun = step.status.report?.verdict === 'DryRun';
+  // Every probe that ran has passed by now (a broken one set False on the way).
+  if (!aborted && hypothesis?.status === 'Unknown') {
+    step.condition(
+      'HypothesisHolds',
+      'True',
+      'ProbesPassed',
+      hypothesis.message === 'no probes' ? 'no probes' : 'every probe passed',
+    );
+  }
+  step.status.completionTime = step.now.toISOString();
+  step.status.report = summarize(step.status, step.now, {
+    aborted,
+    dryRun,
+    summary: step.status.report?.summary,
+  });
+  if (aborted) step.succeeded('False', 'Aborted', step.status.report.summary ?? 'aborted');
+  else if (findCondition(step.status.conditions, 'HypothesisHolds')?.status === 'False') {
+    step.succeeded('False', 'HypothesisFailed', step.status.report.summary ?? 'the hypothesis did not hold');
+  } else step.succeeded('True', 'Completed', step.status.report.summary ?? 'completed');
+  return step.plan();
+}
+
+function terminal(step: Step, reason: Reason, message: string): Plan {
+  step.status.completionTime = step.now.toISOString();
+  step.status.report = { verdict: 'Failed', targetsHit: 0, summary: message.slice(0, 4096) };
+  step.succeeded('False', reason, message.slice(0, 32768));
+  return step.plan();
+}
+
+function abort(step: Step, why: string): void {
+  step.status.report = { ...step.status.report, verdict: 'Aborted', summary: `aborted: ${why}` };
+  step.succeeded('Unknown', 'Recovering', `aborting: ${why}`);
+}
+
+function scheduleProbes(step: Step, phase: 'before' | 'during' | 'after'): void {
+  const probes = step.observed.experiment.spec.hypothesis?.probes;
+  const schedule = dueProbes({ probes, phase, results: step.status.probes, now: step.now });
+  if (schedule.due.length) {
+    step.actions.push({ type: 'runProbes', phase, names: schedule.due });
+    step.requeue(0);
+  } else if (schedule.nextDueInMs !== undefined) {
+    step.requeue(schedule.nextDueInMs);
+  }
+}
+
+/** Pending records may have been applied by a run that crashed before writing status: recover them too. */
+function activeRecords(status: ChaosExperimentStatus): TargetRecord[] {
+  return (status.targets ?? []).filter((t) => t.state === 'injected' || t.state === 'pending');
+}
+
+function recoverAll(step: Step, records: TargetRecord[]): void {
+  for (const record of records) step.actions.push({ type: 'recover', record, fault: faultOf(step, record) });
+}
+
+function faultOf(step: Step, record: TargetRecord): Fault {
+  const found = namedFaults(step.observed.experiment.spec).find((f) => f.name === record.fault);
+  // A record always names a fault of the spec it was created from; a changed spec aborts first.
+  return found?.fault ?? ({ [record.faultKind ?? 'podKill']: {} } as Fault);
+}
+
+function firstFailure(records: readonly TargetRecord[]): string {
+  const failed = records.find((t) => t.state === 'failed');
+  return failed ? `${recordKey(failed)}: ${failed.message ?? 'failed'}` : 'unknown error';
+}
+
+function brokenMessage(phase: string, broken: { name: string; message: string }[]): string {
+  return broken.map((b) => `probe ${b.name} failed ${phase} the faults: ${b.message}`).join('; ');
+}

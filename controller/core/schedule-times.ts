@@ -1,0 +1,62 @@
+// Fire times of a schedule: five-field cron or macros (through cron-parser, a pure calculation),
+// and `@every <duration>`, which fires at whole multiples of the interval since the Unix epoch
+// so that the times are the same whoever computes them and whenever.
+import { CronExpressionParser } from 'cron-parser';
+import { parseDuration } from './duration.ts';
+
+export class ScheduleError extends Error {
+  readonly code = 'InvalidSchedule';
+  constructor(schedule: string, reason: string) {
+    super(`schedule "${schedule}" is not valid: ${reason}`);
+    this.name = 'ScheduleError';
+  }
+}
+
+export interface ScheduleOptions {
+  schedule: string;
+  timeZone?: string;
+}
+
+function everyInterval(schedule: string): number | undefined {
+  if (!schedule.startsWith('@every ')) return undefined;
+  const ms = parseDuration(schedule.slice('@every '.length).trim());
+  if (ms < 1000) throw new ScheduleError(schedule, '@every needs at least 1s');
+  return ms;
+}
+
+function cron({ schedule, timeZone }: ScheduleOptions, currentDate: Date) {
+  try {
+    return CronExpressionParser.parse(schedule, { currentDate, tz: timeZone ?? 'UTC' });
+  } catch (error) {
+    throw new ScheduleError(schedule, (error as Error).message);
+  }
+}
+
+/** The next `count` fire times strictly after `after`. */
+export function nextFireTimes(options: ScheduleOptions & { after: Date; count: number }): Date[] {
+  const interval = everyInterval(options.schedule);
+  const times: Date[] = [];
+  if (interval !== undefined) {
+    let next = (Math.floor(options.after.getTime() / interval) + 1) * interval;
+    for (let i = 0; i < options.count; i++, next += interval) times.push(new Date(next));
+    return times;
+  }
+  const iterator = cron(options, options.after);
+  for (let i = 0; i < options.count; i++) times.push(iterator.next().toDate());
+  return times;
+}
+
+/** The latest fire time at or before `at`. */
+export function previousFireTime(options: ScheduleOptions & { at: Date }): Date {
+  const interval = everyInterval(options.schedule);
+  if (interval !== undefined) return new Date(Math.floor(options.at.getTime() / interval) * interval);
+  // cron-parser's prev() is strictly before currentDate; step 1 ms past `at` to include it.
+  return cron(options, new Date(options.at.getTime() + 1))
+    .prev()
+    .toDate();
+}
+
+/** Throws ScheduleError when the schedule or time zone cannot be evaluated. */
+export function checkSchedule(options: ScheduleOptions): void {
+  nextFireTimes({ ...options, after: new Date(0), count: 1 });
+}

@@ -1,0 +1,152 @@
+// A deterministic world for lifecycle tests: it performs the plan's actions (optionally failing
+// some), folds outcomes in, "writes" the status and advances a fake clock to the requested time.
+import type { ChaosExperiment, ChaosExperimentSpec } from '../../../../controller/api/types.generated.ts';
+import { applyOutcomes } from '../../../../controller/core/experiment/apply-outcomes.ts';
+import { planExperiment } from '../../../../controller/core/experiment/plan-experiment.ts';
+import {
+  type Action,
+  type Candidate,
+  type EventRecord,
+  finalizerName,
+  type ObservedExperiment,
+  type Outcome,
+  recordKey,
+} from '../../../../controller/core/experiment/types.ts';
+
+export interface WorldOptions {
+  spec: Partial<ChaosExperimentSpec>;
+  candidates?: Candidate[];
+  namespaceLabels?: ObservedExperiment['policy']['namespaceLabels'];
+  policies?: ObservedExperiment['policy']['policies'];
+  /** Decides each probe run; default: everything passes. */
+  probe?: (name: string, phase: string, world: World) => 'Passed' | 'Failed' | 'Error';
+  /** Decides each injection; default: success. */
+  inject?: (key: string) => { ok: true } | { ok: false; retryable: boolean; message: string };
+}
+
+export function pods(count: number, namespace = 'shop'): Candidate[] {
+  return Array.from({ length: count }, (_, i) => ({
+    kind: 'Pod' as const,
+    namespace,
+    name: `web-${i}`,
+    uid: `uid-${i}`,
+    node: `node-${i % 3}`,
+    workload: `${namespace}/ReplicaSet/web`,
+  }));
+}
+
+export class World {
+  now = new Date('2026-11-25T10:00:00Z');
+  experiment: ObservedExperiment['experiment'];
+  readonly options: WorldOptions;
+  readonly log: Action[] = [];
+  readonly events: EventRecord[] = [];
+  /** How many times each record key was injected / recovered by the world. */
+  readonly injections = new Map<string, number>();
+  readonly recoveries = new Map<string, number>();
+  steps = 0;
+
+  constructor(options: WorldOptions) {
+    this.options = options;
+    const spec: ChaosExperimentSpec = {
+      selector: { labelSelector: { matchLabels: { app: 'web' } } },
+      faults: [{ podKill: {} }],
+      duration: '60s',
+      ...options.spec,
+    } as ChaosExperimentSpec;
+    this.experiment = {
+      apiVersion: 'chaoscraft.io/v1alpha1',
+      kind: 'ChaosExperiment',
+      metadata: { name: 'exp', namespace: 'shop', uid: 'exp-uid', generation: 1 },
+      spec,
+    };
+  }
+
+  observed(): ObservedExperiment {
+    return {
+      experiment: structuredClone(this.experiment),
+      candidates: this.options.candidates ?? pods(3),
+      policy: {
+        policies: this.options.policies ?? [],
+        namespaceLabels: this.options.namespaceLabels ?? { shop: { 'chaoscraft.io/allow': 'true' } },
+        controllerNamespace: 'chaoscraft-system',
+      },
+      now: new Date(this.now),
+    };
+  }
+
+  /** One reconcile: plan, act, write status, move the clock as requested. Returns the wait. */
+  step(options: { dropStatusWrite?: boolean } = {}): number | undefined {
+    this.steps++;
+    const plan = planExperiment(this.observed());
+    const outcomes: Outcome[] = [];
+    for (const action of plan.actions) {
+      this.log.push(action);
+      if (action.type === 'addFinalizer') {
+        this.experiment.metadata.finalizers = [...(this.experiment.metadata.finalizers ?? []), finalizerName];
+      } else if (action.type === 'removeFinalizer') {
+        this.experiment.metadata.finalizers = this.experiment.metadata.finalizers?.filter(
+          (f) => f !== finalizerName,
+        );
+      } else if (action.type === 'inject') {
+        const key = recordKey(action.record);
+        const result = this.options.inject?.(key) ?? { ok: true as const };
+        if (result.ok) this.injections.set(key, (this.injections.get(key) ?? 0) + 1);
+        outcomes.push(
+          result.ok
+            ? { type: 'inject', recordKey: key, ok: true, at: new Date(this.now) }
+            : {
+                type: 'inject',
+                recordKey: key,
+                ok: false,
+                at: new Date(this.now),
+                message: result.message,
+                retryable: result.retryable,
+              },
+        );
+      } else if (action.type === 'recover') {
+        const key = recordKey(action.record);
+        this.recoveries.set(key, (this.recoveries.get(key) ?? 0) + 1);
+        outcomes.push({ type: 'recover', recordKey: key, ok: true, at: new Date(this.now) });
+      } else {
+        for (const name of action.names) {
+          const outcome = this.options.probe?.(name, action.phase, this) ?? 'Passed';
+          outcomes.push({
+            type: 'probe',
+            name,
+            phase: action.phase,
+            outcome,
+            message: `${outcome} by the test`,
+            at: new Date(this.now),
+          });
+        }
+      }
+    }
+    if (!options.dropStatusWrite) {
+      this.experiment.status = applyOutcomes(plan.status, outcomes);
+      this.events.push(...plan.events);
+    }
+    if (plan.requeueAfterMs !== undefined) this.now = new Date(this.now.getTime() + plan.requeueAfterMs);
+    return plan.requeueAfterMs;
+  }
+
+  /** Steps until the plan stops asking to come back (bounded). */
+  runToEnd(limit = 200): void {
+    for (let i = 0; i < limit; i++) {
+      if (this.step() === undefined) return;
+    }
+    throw new Error(
+      `no terminal state after ${limit} steps; last status ${JSON.stringify(this.experiment.status)}`,
+    );
+  }
+
+  condition(type: string) {
+    return this.experiment.status?.conditions?.find((c) => c.type === type);
+  }
+
+  actions(type: Action['type']): Action[] {
+    return this.log.filter((a) => a.type === type);
+  }
+}
+
+export type { ChaosExperiment };

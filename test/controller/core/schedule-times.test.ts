@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  checkSchedule,
+  nextFireTimes,
+  previousFireTime,
+  ScheduleError,
+} from '../../../controller/core/schedule-times.ts';
+
+test('cron in a time zone', () => {
+  const times = nextFireTimes({
+    schedule: '0 10 * * 1-5',
+    timeZone: 'Europe/Berlin',
+    after: new Date('2026-11-27T12:00:00Z'),
+    count: 3,
+  });
+  assert.deepEqual(
+    times.map((t) => t.toISOString()),
+    ['2026-11-30T09:00:00.000Z', '2026-12-01T09:00:00.000Z', '2026-12-02T09:00:00.000Z'],
+  );
+});
+
+test('@every fires at whole multiples of the interval', () => {
+  const times = nextFireTimes({ schedule: '@every 15m', after: new Date('2026-11-25T10:07:00Z'), count: 2 });
+  assert.deepEqual(
+    times.map((t) => t.toISOString()),
+    ['2026-11-25T10:15:00.000Z', '2026-11-25T10:30:00.000Z'],
+  );
+  assert.equal(
+    previousFireTime({ schedule: '@every 15m', at: new Date('2026-11-25T10:15:00Z') }).toISOString(),
+    '2026-11-25T10:15:00.000Z',
+  );
+});
+
+test('previousFireTime includes the instant itself', () => {
+  const at = new Date('2026-11-25T10:00:00Z');
+  assert.equal(previousFireTime({ schedule: '@hourly', at }).toISOString(), at.toISOString());
+});
+
+test('invalid schedules and zones are ScheduleErrors', () => {
+  assert.throws(() => checkSchedule({ schedule: '0 25 * * *' }), ScheduleError);
+  assert.throws(() => checkSchedule({ schedule: '@every 10ms' }), /at least 1s/);
+  assert.throws(() => checkSchedule({ schedule: '0 * * * *', timeZone: 'Mars/Olympus' }), ScheduleError);
+});
