@@ -1,0 +1,155 @@
+// The HTTP front: routing, injected latency/failures, request accounting, errors as metav1.Status.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster } from './cluster.ts';
+import { internalError, KubeApiError, methodNotAllowedError } from './errors.ts';
+import { routeRequest } from './http-routing.ts';
+import { readBody, responseFormat, verbFor } from './request-parsing.ts';
+import { handleResourceCall } from './resource-handlers.ts';
+import type { KubeVerb, RequestRecord, TestControls } from './test-controls.ts';
+import { serveWatch } from './watch-stream.ts';
+
+export interface HttpFrontOptions {
+  cluster: Cluster;
+  controls: TestControls;
+  bookmarkIntervalMs: number;
+  /** Filled in once the server listens; discovery reports it to clients. */
+  serverAddress: () => string;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, error: KubeApiError): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (error.httpStatus === 429) response.setHeader('Retry-After', '1');
+  sendJson(response, error.httpStatus, error.toStatus());
+}
+
+export function createHttpFront(options: HttpFrontOptions): Server {
+  const server = createServer((request, response) => {
+    handle(options, request, response).catch((error: unknown) => {
+      const apiError =
+        error instanceof KubeApiError ? error : internalError((error as Error)?.message ?? String(error));
+      sendError(response, apiError);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+async function handle(
+  options: HttpFrontOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { cluster, controls } = options;
+  const startedAt = Date.now();
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const record: RequestRecord = {
+    method,
+    path: url.pathname,
+    verb: 'discovery',
+    resource: '',
+    status: 0,
+    startedAt,
+    durationMs: 0,
+  };
+  let logged = false;
+  const log = () => {
+    if (logged) return;
+    logged = true;
+    record.status = response.statusCode;
+    record.durationMs = Date.now() - startedAt;
+    controls.record(record);
+  };
+  response.on('finish', log);
+  response.on('close', log);
+
+  const target = routeRequest({
+    registry: cluster.registry,
+    pathname: url.pathname,
+    serverAddress: options.serverAddress(),
+  });
+  if (target.kind === 'resource') {
+    record.resource = target.type.plural;
+    if (target.subresource) record.subresource = target.subresource;
+    if (target.namespace) record.namespace = target.namespace;
+    if (target.name) record.name = target.name;
+  }
+  if (controls.latencyMs > 0) await sleep(controls.latencyMs);
+
+  if (target.kind !== 'resource') {
+    if (method !== 'GET') throw methodNotAllowedError(`${method} is not allowed on ${url.pathname}`);
+    if (target.kind === 'notFound') {
+      throw new KubeApiError({
+        code: 'NotFound',
+        httpStatus: 404,
+        reason: 'NotFound',
+        message: 'the server could not find the requested resource',
+      });
+    }
+    if (target.kind === 'text') {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      response.end(target.body);
+      return;
+    }
+    sendJson(response, 200, target.body);
+    return;
+  }
+
+  const verb: KubeVerb | undefined = verbFor(method, target.name !== undefined, url.searchParams);
+  if (!verb) throw methodNotAllowedError(`${method} is not supported on ${url.pathname}`);
+  record.verb = verb;
+  const injected = controls.takeFailure(verb, target.type.plural, target.subresource);
+  if (injected) throw injected;
+  const format = responseFormat(request.headers.accept, url.searchParams);
+
+  if (verb === 'watch') {
+    const query = url.searchParams;
+    const timeout = query.get('timeoutSeconds');
+    serveWatch({
+      cluster,
+      request,
+      response,
+      type: target.type,
+      namespace: target.namespace,
+      resourceVersion: query.get('resourceVersion') ?? undefined,
+      labelSelector: query.get('labelSelector') ?? undefined,
+      fieldSelector: query.get('fieldSelector') ?? undefined,
+      timeoutSeconds: timeout ? Number(timeout) : undefined,
+      allowWatchBookmarks: query.get('allowWatchBookmarks') === 'true',
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
+      asTable: format.asTable,
+      includeObject: format.includeObject,
+    });
+    // A watch is counted when it starts; its stream may stay open for the whole test.
+    log();
+    return;
+  }
+
+  const bodyText = method === 'GET' ? '' : await readBody(request);
+  const result = handleResourceCall({
+    cluster,
+    verb,
+    type: target.type,
+    namespace: target.namespace,
+    name: target.name,
+    subresource: target.subresource,
+    query: url.searchParams,
+    contentType: request.headers['content-type'] ?? 'application/json',
+    bodyText,
+    format,
+  });
+  sendJson(response, result.status, result.body);
+}

@@ -1,0 +1,244 @@
+// An in-process kube-apiserver for tests: `startKubeApiServer(options)` and its test controls.
+import type { AddressInfo } from 'node:net';
+import { Cluster, defaultIdentity } from './cluster.ts';
+import { loadCrdDirectory, resourceTypesFromCrd } from './crd-loader.ts';
+import { type DeleteOptionsBody, deleteObject } from './delete-operations.ts';
+import { alreadyExistsError, badRequestError } from './errors.ts';
+import { startGarbageCollector } from './garbage-collector.ts';
+import { createHttpFront } from './http-server.ts';
+import { metadataOf } from './object-store.ts';
+import { startReplicaSetController } from './replicaset-controller.ts';
+import { ResourceRegistry } from './resource-registry.ts';
+import {
+  builtinResourceTypes,
+  type JsonObject,
+  qualifiedResourceOf,
+  type ResourceType,
+  storageKeyOf,
+} from './resource-types.ts';
+import {
+  type FailNextOptions,
+  type RequestMatch,
+  type RequestRecord,
+  TestControls,
+} from './test-controls.ts';
+import { createObject, type PatchType, patchObject } from './write-operations.ts';
+
+export { KubeApiError } from './errors.ts';
+export { kubeConfigFor, writeKubeconfigFile } from './kubeconfig.ts';
+export { makeRunningPod, type RunningPodOptions } from './pod-factory.ts';
+export type { FailNextOptions, RequestMatch, RequestRecord } from './test-controls.ts';
+export { makeWorkload, type Workload, type WorkloadOptions } from './workload-factory.ts';
+
+export interface KubeApiServerOptions {
+  /** Every CustomResourceDefinition YAML in this directory is served (e.g. charts/chaoscraft/crds). */
+  crdDirectory?: string;
+  /** CRD objects to serve in addition to `crdDirectory`. */
+  crds?: JsonObject[];
+  /** Watch events kept per resource for resuming watches (default 1000). */
+  historySize?: number;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (default 1000 ms). */
+  bookmarkIntervalMs?: number;
+  /** `enforce` refuses objects in missing or terminating namespaces (default `off`). */
+  namespaceLifecycle?: 'enforce' | 'off';
+  /** Namespaces that exist at start (default default, kube-system, kube-public, kube-node-lease). */
+  initialNamespaces?: string[];
+  /** Pods created through the API start `running` (Ready) or stay `pending` (default `running`). */
+  podStartup?: 'running' | 'pending';
+  /** Simulated kubelet: how long a gracefully deleted pod lingers (default 0 ms). */
+  podTerminationDelayMs?: number;
+  /** Delay before a ReplicaSet replaces a deleted pod; `false` disables (default 50 ms). */
+  replicaSetRecreateDelayMs?: number | false;
+  /** Delay of the garbage collector and namespace controller (default 0 ms). */
+  gcDelayMs?: number;
+  /** Clock for timestamps and Age columns. */
+  now?: () => Date;
+  randomSuffix?: () => string;
+  newUid?: () => string;
+  /** Bound of `requestLog` (counters are not bounded; default 10000). */
+  maxRequestLogEntries?: number;
+}
+
+export interface ObjectAddress {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface KubeApiServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** The current (latest) resourceVersion. */
+  readonly resourceVersion: string;
+  readonly openWatchCount: number;
+  readonly requestLog: readonly RequestRecord[];
+  /** Ends every open watch; abruptly (socket destroyed) unless `graceful`. Returns how many. */
+  dropWatches(options?: { graceful?: boolean }): number;
+  failNext(options: FailNextOptions): void;
+  setLatency(milliseconds: number): void;
+  /** Forgets watch history and continue tokens: resuming from an older version gets 410. */
+  compactHistory(): void;
+  requestCounts(): Record<string, number>;
+  countRequests(match?: RequestMatch): number;
+  resetRequestLog(): void;
+  /** Bulk insert without HTTP or validation; keeps given uid/status. Emits ADDED events. */
+  seed(objects: JsonObject[]): JsonObject[];
+  /** Same semantics as POST, without HTTP (no latency or injected failures). */
+  create(object: JsonObject): JsonObject;
+  get(address: ObjectAddress): JsonObject | undefined;
+  list(options: { apiVersion: string; kind: string; namespace?: string }): JsonObject[];
+  patch(
+    address: ObjectAddress & { patch: unknown; patchType?: PatchType; subresource?: 'status' },
+  ): JsonObject;
+  delete(address: ObjectAddress & { options?: DeleteOptionsBody }): void;
+  close(): Promise<void>;
+}
+
+function resolveType(cluster: Cluster, address: { apiVersion: string; kind: string }): ResourceType {
+  const type = cluster.registry.byKind(address);
+  if (!type) throw badRequestError(`no resource serves ${address.apiVersion} ${address.kind}`);
+  return type;
+}
+
+function seedObjects(cluster: Cluster, objects: JsonObject[]): JsonObject[] {
+  return objects.map((input) => {
+    const type = resolveType(cluster, { apiVersion: String(input.apiVersion), kind: String(input.kind) });
+    const metadata: JsonObject = { ...(input.metadata as JsonObject) };
+    const name = String(metadata.name);
+    if (!type.namespaced) delete metadata.namespace;
+    else metadata.namespace ??= 'default';
+    if (cluster.find(type, metadata.namespace as string | undefined, name)) {
+      throw alreadyExistsError({
+        qualifiedResource: qualifiedResourceOf(type),
+        group: type.group,
+        kind: type.plural,
+        name,
+      });
+    }
+    metadata.uid ??= cluster.options.newUid();
+    metadata.creationTimestamp ??= cluster.timestamp();
+    metadata.generation ??= 1;
+    if (type.kind === 'Namespace' && type.source === 'builtin') {
+      metadata.labels = { ...(metadata.labels as object), 'kubernetes.io/metadata.name': name };
+      return cluster.commitCreate(type, {
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+        ...input,
+        metadata,
+      });
+    }
+    return cluster.commitCreate(type, { ...input, metadata });
+  });
+}
+
+export async function startKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeApiServer> {
+  const types = builtinResourceTypes();
+  if (options.crdDirectory)
+    types.push(...(await loadCrdDirectory({ directory: options.crdDirectory })).types);
+  for (const crd of options.crds ?? []) types.push(...resourceTypesFromCrd({ crd, source: 'options.crds' }));
+  const cluster = new Cluster({
+    registry: new ResourceRegistry(types),
+    historySize: options.historySize ?? 1000,
+    now: options.now ?? (() => new Date()),
+    randomSuffix: options.randomSuffix ?? defaultIdentity.randomSuffix,
+    newUid: options.newUid ?? defaultIdentity.newUid,
+    namespaceLifecycle: options.namespaceLifecycle ?? 'off',
+    podStartup: options.podStartup ?? 'running',
+    podTerminationDelayMs: options.podTerminationDelayMs ?? 0,
+  });
+  startGarbageCollector(cluster, { delayMs: options.gcDelayMs ?? 0 });
+  if (options.replicaSetRecreateDelayMs !== false) {
+    startReplicaSetController(cluster, { recreateDelayMs: options.replicaSetRecreateDelayMs ?? 50 });
+  }
+  const initialNamespaces = options.initialNamespaces ?? [
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+  ];
+  seedObjects(
+    cluster,
+    initialNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+  );
+
+  const controls = new TestControls({ maxLogEntries: options.maxRequestLogEntries ?? 10_000 });
+  let address = '127.0.0.1:0';
+  const httpServer = createHttpFront({
+    cluster,
+    controls,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+    serverAddress: () => address,
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  address = `127.0.0.1:${port}`;
+
+  return {
+    url: `http://${address}`,
+    port,
+    get resourceVersion() {
+      return String(cluster.store.currentRevision);
+    },
+    get openWatchCount() {
+      return cluster.hub.openWatchCount;
+    },
+    get requestLog() {
+      return controls.requestLog;
+    },
+    dropWatches: (dropOptions = {}) => cluster.hub.dropAll({ abrupt: dropOptions.graceful !== true }),
+    failNext: (failure) => controls.failNext(failure),
+    setLatency: (milliseconds) => controls.setLatency(milliseconds),
+    compactHistory: () => cluster.compact(),
+    requestCounts: () => controls.requestCounts(),
+    countRequests: (match) => controls.countRequests(match),
+    resetRequestLog: () => controls.resetRequestLog(),
+    seed: (objects) => seedObjects(cluster, objects),
+    create: (object) => {
+      const type = resolveType(cluster, { apiVersion: String(object.apiVersion), kind: String(object.kind) });
+      const namespace = (object.metadata as { namespace?: string } | undefined)?.namespace;
+      return createObject(cluster, {
+        type,
+        namespace: type.namespaced ? (namespace ?? 'default') : undefined,
+        body: object,
+      });
+    },
+    get: (target) => cluster.find(resolveType(cluster, target), target.namespace, target.name),
+    list: (target) => {
+      const type = resolveType(cluster, target);
+      return cluster.store
+        .storage(storageKeyOf(type))
+        .listSorted(type.namespaced ? target.namespace : undefined);
+    },
+    patch: (target) =>
+      patchObject(cluster, {
+        type: resolveType(cluster, target),
+        namespace: target.namespace,
+        name: target.name,
+        patch: target.patch,
+        patchType: target.patchType ?? 'merge',
+        subresource: target.subresource,
+      }),
+    delete: (target) => {
+      const type = resolveType(cluster, target);
+      deleteObject(cluster, {
+        type,
+        namespace: target.namespace,
+        name: target.name,
+        options: target.options ?? {},
+      });
+    },
+    close: async () => {
+      cluster.close();
+      cluster.hub.dropAll({ abrupt: false });
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+export { metadataOf };

@@ -1,0 +1,175 @@
+// The real kubectl against the test server: discovery, server-side printing (Table), watch, apply.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type KubeApiServer, makeWorkload, startKubeApiServer, writeKubeconfigFile } from './index.ts';
+import { FIXTURE_CRD_DIRECTORY } from './test-support.ts';
+
+const KUBECTL = '/usr/bin/kubectl';
+const kubectlMissing = existsSync(KUBECTL) ? false : `kubectl not found at ${KUBECTL}`;
+
+interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('kubectl against the test server', { skip: kubectlMissing }, () => {
+  let server: KubeApiServer;
+  let directory: string;
+  let baseArgs: string[];
+
+  const kubectl = (...args: string[]) =>
+    new Promise<KubectlResult>((resolve) => {
+      execFile(KUBECTL, [...baseArgs, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  before(async () => {
+    server = await startKubeApiServer({ crdDirectory: FIXTURE_CRD_DIRECTORY });
+    directory = await mkdtemp(join(tmpdir(), 'kubectl-test-'));
+    const kubeconfig = await writeKubeconfigFile({ server, path: join(directory, 'kubeconfig') });
+    // A private cache directory keeps discovery caches of ephemeral ports out of $HOME.
+    baseArgs = [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      join(directory, 'cache'),
+      '--request-timeout',
+      '10s',
+    ];
+    server.seed(makeWorkload({ name: 'web', namespace: 'shop', replicas: 2 }).objects);
+  });
+  after(async () => {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('gets pods across namespaces with server-side printed columns', async () => {
+    const result = await kubectl('get', 'pods', '-A');
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    assert.equal(lines.length, 3);
+    assert.match(lines[1]!, /^shop\s+web-\S+\s+1\/1\s+Running\s+0\s+\d+s$/);
+  });
+
+  it('gets custom resources by plural, short name and category with printer columns', async () => {
+    server.create({
+      apiVersion: 'fixtures.chaoscraft.io/v1alpha1',
+      kind: 'Drill',
+      metadata: { name: 'kill-web', namespace: 'shop' },
+      spec: { mode: 'one', duration: '30s' },
+    });
+    server.patch({
+      apiVersion: 'fixtures.chaoscraft.io/v1alpha1',
+      kind: 'Drill',
+      namespace: 'shop',
+      name: 'kill-web',
+      subresource: 'status',
+      patch: {
+        status: { targetCount: 1, conditions: [{ type: 'Succeeded', status: 'True', reason: 'Completed' }] },
+      },
+    });
+    for (const resource of ['drills', 'dr', 'chaos']) {
+      const result = await kubectl('get', resource, '-n', 'shop');
+      assert.equal(result.code, 0, result.stderr);
+      const [header, row] = result.stdout.trim().split('\n');
+      assert.match(header!, /^NAME\s+SUCCEEDED\s+REASON\s+TARGETS\s+AGE$/);
+      assert.match(row!, /^kill-web\s+True\s+Completed\s+1\s+\d+s$/);
+    }
+    const wide = await kubectl('get', 'drills', '-n', 'shop', '-o', 'wide');
+    assert.match(wide.stdout, /MODE/);
+    const json = await kubectl('get', 'drill', 'kill-web', '-n', 'shop', '-o', 'jsonpath={.spec.mode}');
+    assert.equal(json.stdout, 'one');
+  });
+
+  it('watches with get -w and prints events as they happen', async () => {
+    const child = spawn(KUBECTL, [...baseArgs, 'get', 'drills', '-A', '-w'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!output.includes('kill-web') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.match(output, /NAMESPACE\s+NAME\s+SUCCEEDED/);
+      server.create({
+        apiVersion: 'fixtures.chaoscraft.io/v1alpha1',
+        kind: 'Drill',
+        metadata: { name: 'watched-drill', namespace: 'default' },
+        spec: { mode: 'all', duration: '5s' },
+      });
+      while (!output.includes('watched-drill') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.match(output, /default\s+watched-drill\s+/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('applies a custom resource: create, then configure with a merge patch, and shows 422 errors', async () => {
+    const manifest = join(directory, 'drill.yaml');
+    const write = (mode: string, duration: string) =>
+      writeFile(
+        manifest,
+        [
+          'apiVersion: fixtures.chaoscraft.io/v1alpha1',
+          'kind: Drill',
+          'metadata:',
+          '  name: applied',
+          '  namespace: default',
+          'spec:',
+          `  mode: ${mode}`,
+          `  duration: ${duration}`,
+          '',
+        ].join('\n'),
+      );
+    await write('all', '10s');
+    const created = await kubectl('apply', '-f', manifest);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /drill.fixtures.chaoscraft.io\/applied created/);
+    await write('all', '20s');
+    const configured = await kubectl('apply', '-f', manifest);
+    assert.equal(configured.code, 0, configured.stderr);
+    assert.match(configured.stdout, /configured/);
+    const stored = server.get({
+      apiVersion: 'fixtures.chaoscraft.io/v1alpha1',
+      kind: 'Drill',
+      namespace: 'default',
+      name: 'applied',
+    });
+    assert.ok(stored, 'the applied drill is stored');
+    assert.equal((stored.spec as { duration: string }).duration, '20s');
+    assert.equal((stored.metadata as { generation: number }).generation, 2);
+    await write('bogus', '20s');
+    const invalid = await kubectl('apply', '-f', manifest);
+    assert.notEqual(invalid.code, 0);
+    assert.match(invalid.stderr, /is invalid: spec.mode: Unsupported value: "bogus"/);
+  });
+
+  it('deletes through kubectl', async () => {
+    const result = await kubectl('delete', 'drill', 'applied', '-n', 'default');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      server.get({
+        apiVersion: 'fixtures.chaoscraft.io/v1alpha1',
+        kind: 'Drill',
+        namespace: 'default',
+        name: 'applied',
+      }),
+      undefined,
+    );
+  });
+});

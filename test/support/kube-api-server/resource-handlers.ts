@@ -1,0 +1,166 @@
+// Dispatches a resource request (get/list/create/update/patch/delete/deletecollection) to the operations
+// and shapes the answer (JSON or Table). Watches are handed to watch-stream.ts by the server.
+import type { Cluster } from './cluster.ts';
+import { type DeleteOptionsBody, deleteCollection, deleteObject } from './delete-operations.ts';
+import { badRequestError, KubeApiError, methodNotAllowedError } from './errors.ts';
+import { listBody, listObjects } from './list-operations.ts';
+import { integerParam, parseJsonBody, type ResponseFormat } from './request-parsing.ts';
+import type { JsonObject, ResourceType } from './resource-types.ts';
+import { tableFor } from './table.ts';
+import type { KubeVerb } from './test-controls.ts';
+import { createObject, patchObject, patchTypeFromContentType, updateObject } from './write-operations.ts';
+
+export interface ResourceCall {
+  cluster: Cluster;
+  verb: Exclude<KubeVerb, 'watch'>;
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  query: URLSearchParams;
+  contentType: string;
+  bodyText: string;
+  format: ResponseFormat;
+}
+
+export interface HandlerResult {
+  status: number;
+  /** An object, or JSON text already serialised (big lists). */
+  body: JsonObject | string;
+}
+
+function subresourceFor(call: ResourceCall): 'status' | undefined {
+  if (call.subresource === undefined) return undefined;
+  if (call.subresource === 'status' && call.type.statusSubresource) return 'status';
+  if (call.subresource === 'finalize' && call.type.kind === 'Namespace') return undefined;
+  throw new KubeApiError({
+    code: 'NotFound',
+    httpStatus: 404,
+    reason: 'NotFound',
+    message: `the server could not find the requested resource (${call.type.plural}/${call.subresource})`,
+  });
+}
+
+function deleteOptionsFrom(call: ResourceCall): DeleteOptionsBody {
+  const options: DeleteOptionsBody = {};
+  const grace = integerParam(call.query, 'gracePeriodSeconds');
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  const policy = call.query.get('propagationPolicy');
+  if (policy) options.propagationPolicy = policy as DeleteOptionsBody['propagationPolicy'];
+  const orphan = call.query.get('orphanDependents');
+  if (orphan !== null) options.orphanDependents = orphan === 'true';
+  if (call.bodyText.trim() !== '') {
+    const body = parseJsonBody(call.bodyText) as DeleteOptionsBody & { kind?: string };
+    if (typeof body !== 'object' || body === null) throw badRequestError('DeleteOptions must be an object');
+    if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null)
+      options.gracePeriodSeconds = body.gracePeriodSeconds;
+    if (body.propagationPolicy) options.propagationPolicy = body.propagationPolicy;
+    if (body.orphanDependents !== undefined && body.orphanDependents !== null)
+      options.orphanDependents = body.orphanDependents;
+    if (body.preconditions) options.preconditions = body.preconditions;
+    if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) options.dryRun = ['All'];
+  }
+  if (
+    options.propagationPolicy &&
+    !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)
+  ) {
+    throw badRequestError(`unsupported propagationPolicy "${options.propagationPolicy}"`);
+  }
+  return options;
+}
+
+function asJsonOrTable(call: ResourceCall, object: JsonObject): JsonObject {
+  if (!call.format.asTable) return object;
+  const metadata = object.metadata as { resourceVersion?: string };
+  return tableFor({
+    type: call.type,
+    objects: [object],
+    resourceVersion: metadata.resourceVersion ?? '',
+    includeObject: call.format.includeObject,
+    now: call.cluster.options.now(),
+  });
+}
+
+export function handleResourceCall(call: ResourceCall): HandlerResult {
+  const { cluster, type } = call;
+  const dryRun = call.query.getAll('dryRun').includes('All');
+  const fieldValidation = call.query.get('fieldValidation') ?? undefined;
+  const base = { type, namespace: call.namespace, dryRun, fieldValidation };
+  const subresource = subresourceFor(call);
+  if (type.namespaced && call.namespace === undefined && call.verb !== 'list') {
+    throw methodNotAllowedError(`${call.verb} on ${type.plural} needs a namespace`);
+  }
+  switch (call.verb) {
+    case 'get': {
+      const object = cluster.present(type, cluster.require(type, call.namespace, call.name!));
+      return { status: 200, body: asJsonOrTable(call, object) };
+    }
+    case 'list': {
+      const result = listObjects(cluster, {
+        type,
+        namespace: call.namespace,
+        labelSelector: call.query.get('labelSelector') ?? undefined,
+        fieldSelector: call.query.get('fieldSelector') ?? undefined,
+        limit: integerParam(call.query, 'limit'),
+        continueToken: call.query.get('continue') ?? undefined,
+      });
+      if (!call.format.asTable) return { status: 200, body: listBody(type, result) };
+      const table = tableFor({
+        type,
+        objects: result.items,
+        resourceVersion: result.resourceVersion,
+        continueToken: result.continueToken,
+        includeObject: call.format.includeObject,
+        now: cluster.options.now(),
+      });
+      return { status: 200, body: table };
+    }
+    case 'create': {
+      const created = createObject(cluster, { ...base, body: parseJsonBody(call.bodyText) });
+      return { status: 201, body: created };
+    }
+    case 'update': {
+      const body = parseJsonBody(call.bodyText);
+      return { status: 200, body: updateObject(cluster, { ...base, name: call.name!, body, subresource }) };
+    }
+    case 'patch': {
+      const patchType = patchTypeFromContentType(call.contentType);
+      const patch = parseJsonBody(call.bodyText);
+      return {
+        status: 200,
+        body: patchObject(cluster, { ...base, name: call.name!, patchType, patch, subresource }),
+      };
+    }
+    case 'delete': {
+      const options = deleteOptionsFrom(call);
+      const result = deleteObject(cluster, {
+        type,
+        namespace: call.namespace,
+        name: call.name!,
+        options,
+        dryRun: dryRun || options.dryRun !== undefined,
+      });
+      return { status: 200, body: result.body };
+    }
+    case 'deletecollection': {
+      const options = deleteOptionsFrom(call);
+      const listed = listObjects(cluster, {
+        type,
+        namespace: call.namespace,
+        labelSelector: call.query.get('labelSelector') ?? undefined,
+        fieldSelector: call.query.get('fieldSelector') ?? undefined,
+      });
+      const items = deleteCollection(cluster, {
+        type,
+        namespace: call.namespace,
+        options,
+        items: listed.items,
+        dryRun: dryRun || options.dryRun !== undefined,
+      });
+      return {
+        status: 200,
+        body: listBody(type, { items, resourceVersion: String(cluster.store.currentRevision) }),
+      };
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// Builds a Deployment → ReplicaSet → Pods chain, linked by ownerReferences, ready for `server.seed()`.
+import { randomUUID } from 'node:crypto';
+import { makeRunningPod } from './pod-factory.ts';
+import type { JsonObject } from './resource-types.ts';
+
+export interface WorkloadOptions {
+  name: string;
+  namespace?: string;
+  replicas: number;
+  /** Pod labels (also the selector); defaults to `{ app: name }`. */
+  labels?: Record<string, string>;
+  /** Pods are spread over these nodes round-robin. */
+  nodeNames?: string[];
+}
+
+export interface Workload {
+  deployment: JsonObject;
+  replicaSet: JsonObject;
+  pods: JsonObject[];
+  /** Everything, owners first, for `seed()`. */
+  objects: JsonObject[];
+}
+
+export function makeWorkload(options: WorkloadOptions): Workload {
+  const namespace = options.namespace ?? 'default';
+  const labels = options.labels ?? { app: options.name };
+  const nodes = options.nodeNames && options.nodeNames.length > 0 ? options.nodeNames : ['node-1'];
+  const deploymentUid = randomUUID();
+  const replicaSetUid = randomUUID();
+  const replicaSetName = `${options.name}-5d9c7b8f4`;
+  const status = {
+    replicas: options.replicas,
+    readyReplicas: options.replicas,
+    availableReplicas: options.replicas,
+    updatedReplicas: options.replicas,
+  };
+  const template = {
+    metadata: { labels },
+    spec: { containers: [{ name: 'app', image: 'busybox' }] },
+  };
+  const deployment: JsonObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: options.name, namespace, uid: deploymentUid, labels },
+    spec: { replicas: options.replicas, selector: { matchLabels: labels }, template },
+    status,
+  };
+  const replicaSet: JsonObject = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: replicaSetName,
+      namespace,
+      uid: replicaSetUid,
+      labels,
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: options.name,
+          uid: deploymentUid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { replicas: options.replicas, selector: { matchLabels: labels }, template },
+    status: {
+      replicas: options.replicas,
+      readyReplicas: options.replicas,
+      availableReplicas: options.replicas,
+    },
+  };
+  const pods = Array.from({ length: options.replicas }, (_, index) =>
+    makeRunningPod({
+      name: `${replicaSetName}-${index.toString(36).padStart(5, 'x')}`,
+      namespace,
+      labels,
+      nodeName: nodes[index % nodes.length],
+      owner: { name: replicaSetName, uid: replicaSetUid },
+    }),
+  );
+  return { deployment, replicaSet, pods, objects: [deployment, replicaSet, ...pods] };
+}
