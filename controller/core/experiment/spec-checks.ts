@@ -2,6 +2,7 @@
 // The schema has already been enforced by the API server (or by `chaoscraft validate`).
 import type { ChaosExperimentSpec } from '../../api/types.generated.ts';
 import { parseDuration } from '../duration.ts';
+import { supportedPodFields } from '../pod-candidates.ts';
 import { namedFaults } from './faults.ts';
 
 export const maxExperimentDurationMs = 24 * 3_600_000;
@@ -11,6 +12,11 @@ export function checkSpec(spec: ChaosExperimentSpec): string[] {
   const duration = tryDuration(spec.duration, 'spec.duration', problems);
   if (duration !== undefined && (duration < 1000 || duration > maxExperimentDurationMs)) {
     problems.push(`spec.duration must be between 1s and 24h, not ${spec.duration}`);
+  }
+  for (const field of Object.keys(spec.selector.fieldSelector ?? {})) {
+    if (!supportedPodFields.includes(field)) {
+      problems.push(`spec.selector.fieldSelector: "${field}" is not supported; use ${supportedPodFields.join(', ')}`);
+    }
   }
   const faultNames = namedFaults(spec).map((f) => f.name);
   for (const name of duplicates(faultNames)) problems.push(`fault name "${name}" is used twice`);
