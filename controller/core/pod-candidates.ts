@@ -34,7 +34,12 @@ const fieldGetters: Record<string, (pod: PodSummary) => string | undefined> = {
 
 export const supportedPodFields = Object.keys(fieldGetters);
 
-export function podCandidates({ pods, selector, experimentNamespace, nodeLabels }: PodCandidateOptions): Candidate[] {
+export function podCandidates({
+  pods,
+  selector,
+  experimentNamespace,
+  nodeLabels,
+}: PodCandidateOptions): Candidate[] {
   const namespaces = new Set(selector.namespaces?.length ? selector.namespaces : [experimentNamespace]);
   const names = selector.names?.length ? new Set(selector.names) : undefined;
   const candidates: Candidate[] = [];
@@ -42,14 +47,21 @@ export function podCandidates({ pods, selector, experimentNamespace, nodeLabels 
     if (!namespaces.has(pod.namespace) || pod.terminating || pod.phase !== 'Running') continue;
     if (names && !names.has(pod.name)) continue;
     if (!matchesLabelSelector(selector.labelSelector, pod.labels)) continue;
-    if (!Object.entries(selector.fieldSelector ?? {}).every(([field, value]) => fieldGetters[field]?.(pod) === value)) {
+    if (
+      !Object.entries(selector.fieldSelector ?? {}).every(
+        ([field, value]) => fieldGetters[field]?.(pod) === value,
+      )
+    ) {
       continue;
     }
     if (selector.nodeSelector) {
       const labels = pod.nodeName ? nodeLabels?.get(pod.nodeName) : undefined;
       if (!labels || !Object.entries(selector.nodeSelector).every(([k, v]) => labels[k] === v)) continue;
     }
-    if (selector.containerNames?.length && !pod.containers.some((c) => selector.containerNames!.includes(c.name))) {
+    if (
+      selector.containerNames?.length &&
+      !pod.containers.some((c) => selector.containerNames!.includes(c.name))
+    ) {
       continue;
     }
     candidates.push({

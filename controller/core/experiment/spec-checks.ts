@@ -15,7 +15,9 @@ export function checkSpec(spec: ChaosExperimentSpec): string[] {
   }
   for (const field of Object.keys(spec.selector.fieldSelector ?? {})) {
     if (!supportedPodFields.includes(field)) {
-      problems.push(`spec.selector.fieldSelector: "${field}" is not supported; use ${supportedPodFields.join(', ')}`);
+      problems.push(
+        `spec.selector.fieldSelector: "${field}" is not supported; use ${supportedPodFields.join(', ')}`,
+      );
     }
   }
   const faultNames = namedFaults(spec).map((f) => f.name);

@@ -28,6 +28,7 @@ export interface ObservedExperiment {
       namespace?: string;
       uid: string;
       generation: number;
+      resourceVersion?: string;
       finalizers?: string[];
       deletionTimestamp?: string;
     };

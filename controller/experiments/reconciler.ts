@@ -1,0 +1,171 @@
+// The ChaosExperiment reconciler: observe (caches) → decide (core) → act (executor, probes) →
+// one status write → events. Finalizer first; a removed finalizer is the very last write.
+
+import { apiVersion } from '../../schemas/kinds.ts';
+import { applyOutcomes } from '../core/experiment/apply-outcomes.ts';
+import { planExperiment } from '../core/experiment/plan-experiment.ts';
+import {
+  type Action,
+  finalizerName,
+  type ObservedExperiment,
+  type Outcome,
+} from '../core/experiment/types.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import type { ExperimentWriter } from '../kube/experiment-api.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import { type Reconciler, TransientError } from '../runtime/index.ts';
+import type { FaultExecutor } from './executor.ts';
+import { type ClusterView, observeExperiment } from './observe.ts';
+import { WrittenObjects } from './written-objects.ts';
+
+type Experiment = ObservedExperiment['experiment'];
+
+export interface ProbeRunner {
+  run(options: {
+    experiment: Experiment;
+    name: string;
+    phase: 'before' | 'during' | 'after';
+  }): Promise<Outcome>;
+}
+
+export interface ExperimentReconcilerOptions {
+  getExperiment(key: string): Experiment | undefined;
+  view: ClusterView;
+  writer: ExperimentWriter;
+  executor: FaultExecutor;
+  probes: ProbeRunner;
+  events: EventRecorder;
+  controllerNamespace: string;
+  now: () => Date;
+  metrics?: ControllerMetrics;
+  /** Faults applied at once within one experiment (default 32). */
+  concurrency?: number;
+}
+
+/** Reconcile again "right away": requeueAfter 0 would mean "not at all". */
+const soon = 1;
+
+export function createExperimentReconciler(options: ExperimentReconcilerOptions): Reconciler {
+  const written = new WrittenObjects();
+  const concurrency = options.concurrency ?? 32;
+
+  return async (key) => {
+    const experiment = written.resolve(key, options.getExperiment(key));
+    if (!experiment) {
+      written.forget(key);
+      return;
+    }
+    const { namespace = 'default', name, resourceVersion = '' } = experiment.metadata;
+    const plan = planExperiment(
+      observeExperiment({
+        experiment,
+        view: options.view,
+        controllerNamespace: options.controllerNamespace,
+        now: options.now(),
+      }),
+    );
+
+    if (plan.actions.some((a) => a.type === 'addFinalizer')) {
+      const finalizers = [...(experiment.metadata.finalizers ?? []), finalizerName];
+      const result = await options.writer.setFinalizers({ namespace, name, resourceVersion, finalizers });
+      written.remember(key, resourceVersion, {
+        ...experiment,
+        metadata: { ...experiment.metadata, finalizers, resourceVersion: result.resourceVersion },
+      });
+      return { requeueAfter: soon };
+    }
+
+    const outcomes = await perform(plan.actions, experiment, options, concurrency);
+    const status = applyOutcomes(plan.status, outcomes);
+    const result = await options.writer.writeStatus({
+      namespace,
+      name,
+      resourceVersion,
+      before: experiment.status,
+      after: status,
+    });
+    let currentVersion = resourceVersion;
+    if (result) {
+      currentVersion = result.resourceVersion;
+      written.remember(key, resourceVersion, {
+        ...experiment,
+        metadata: { ...experiment.metadata, resourceVersion: currentVersion },
+        status,
+      });
+    }
+    for (const event of plan.events) {
+      await options.events.record({
+        target: {
+          apiVersion,
+          kind: 'ChaosExperiment',
+          namespace,
+          name,
+          uid: experiment.metadata.uid,
+          resourceVersion: currentVersion,
+        },
+        ...event,
+        now: options.now(),
+      });
+    }
+    recordMetrics(options.metrics, status, plan.events);
+
+    if (plan.actions.some((a) => a.type === 'removeFinalizer')) {
+      const finalizers = (experiment.metadata.finalizers ?? []).filter((f) => f !== finalizerName);
+      await options.writer.setFinalizers({ namespace, name, resourceVersion: currentVersion, finalizers });
+      written.forget(key);
+      return;
+    }
+    const retry = outcomes.find((o) => o.type !== 'probe' && !o.ok && o.retryable);
+    if (retry && retry.type !== 'probe' && !retry.ok) {
+      throw new TransientError(`${retry.type} of ${retry.recordKey} will be retried: ${retry.message}`);
+    }
+    if (plan.requeueAfterMs === undefined) return;
+    return { requeueAfter: Math.max(soon, plan.requeueAfterMs) };
+  };
+}
+
+async function perform(
+  actions: readonly Action[],
+  experiment: Experiment,
+  options: ExperimentReconcilerOptions,
+  concurrency: number,
+): Promise<Outcome[]> {
+  const work: (() => Promise<Outcome>)[] = [];
+  for (const action of actions) {
+    if (action.type === 'inject') work.push(() => options.executor.inject(action));
+    else if (action.type === 'recover') work.push(() => options.executor.recover(action));
+    else if (action.type === 'runProbes') {
+      for (const probeName of action.names) {
+        work.push(() => options.probes.run({ experiment, name: probeName, phase: action.phase }));
+      }
+    }
+  }
+  const outcomes = new Array<Outcome>(work.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const index = next++;
+      outcomes[index] = await work[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  return outcomes;
+}
+
+function recordMetrics(
+  metrics: ControllerMetrics | undefined,
+  status: Experiment['status'],
+  events: { reason: string }[],
+): void {
+  if (!metrics || !status) return;
+  const succeeded = status.conditions?.find((c) => c.type === 'Succeeded');
+  const finished =
+    succeeded && succeeded.status !== 'Unknown' && events.some((e) => e.reason === succeeded.reason);
+  if (finished) {
+    metrics.experimentsFinished.inc({ result: succeeded.status, reason: succeeded.reason });
+    if (status.report?.timeToInjectSeconds !== undefined)
+      metrics.timeToInject.observe(status.report.timeToInjectSeconds);
+    if (status.report?.timeToRecoverSeconds !== undefined)
+      metrics.timeToRecover.observe(status.report.timeToRecoverSeconds);
+  }
+}

@@ -1,0 +1,119 @@
+// The informers the experiment controller reads from, and the ClusterView over them.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { ChaosPolicySpec } from '../api/types.generated.ts';
+import { findCondition } from '../core/conditions.ts';
+import type { ObservedExperiment } from '../core/experiment/types.ts';
+import { workloadKey } from '../core/pod-candidates.ts';
+import type { ClusterView } from '../experiments/observe.ts';
+import type { KubeHttp } from '../kube/kube-http.ts';
+import { kubeListWatch } from '../kube/list-watch.ts';
+import { resources } from '../kube/paths.ts';
+import { type PodRecord, summarizePod } from '../kube/pod-summary.ts';
+import { type Clock, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
+
+type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
+type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
+type Policy = KubernetesObject & { spec?: ChaosPolicySpec };
+
+const runningReasons = new Set(['Injecting', 'Running', 'Recovering']);
+
+/** Only labels are kept of namespaces and nodes. */
+function keepLabels(object: KubernetesObject): Labelled {
+  return {
+    metadata: {
+      name: object.metadata?.name,
+      resourceVersion: object.metadata?.resourceVersion,
+      labels: object.metadata?.labels ?? {},
+    },
+  };
+}
+
+export class ClusterCaches implements ClusterView {
+  readonly experiments: ResilientInformer<Experiment>;
+  readonly pods: ResilientInformer<PodRecord>;
+  readonly namespaces: ResilientInformer<Labelled>;
+  readonly nodes: ResilientInformer<Labelled>;
+  readonly policyInformer: ResilientInformer<Policy>;
+
+  constructor(options: { kubeConfig: KubeConfig; http: KubeHttp; clock: Clock; logger: RuntimeLogger }) {
+    const common = { kubeConfig: options.kubeConfig, http: options.http };
+    const informer = <T extends KubernetesObject>(
+      name: string,
+      listWatch: ReturnType<typeof kubeListWatch<T>>,
+      indexers = {},
+    ) =>
+      new ResilientInformer<T>({ listWatch, clock: options.clock, logger: options.logger, name, indexers });
+    this.experiments = informer<Experiment>(
+      'chaosexperiments',
+      kubeListWatch({ ...common, resource: resources.experiments }),
+      {
+        // Experiments that are injecting or running, for maxConcurrentExperiments without a scan.
+        active: (experiment: Experiment) => {
+          const succeeded = findCondition(experiment.status?.conditions, 'Succeeded');
+          return succeeded?.status === 'Unknown' && runningReasons.has(succeeded.reason) ? ['yes'] : [];
+        },
+      },
+    );
+    this.pods = informer<PodRecord>(
+      'pods',
+      kubeListWatch({
+        ...common,
+        resource: resources.pods,
+        transform: (pod) => summarizePod(pod as Parameters<typeof summarizePod>[0]),
+      }),
+      { workload: (pod: PodRecord) => (pod.owner ? [workloadKey(pod.namespace, pod.owner)] : []) },
+    );
+    this.namespaces = informer<Labelled>(
+      'namespaces',
+      kubeListWatch({ ...common, resource: resources.namespaces, transform: keepLabels }),
+    );
+    this.nodes = informer<Labelled>(
+      'nodes',
+      kubeListWatch({ ...common, resource: resources.nodes, transform: keepLabels }),
+    );
+    this.policyInformer = informer<Policy>(
+      'chaospolicies',
+      kubeListWatch({ ...common, resource: resources.policies }),
+    );
+  }
+
+  all(): ResilientInformer<KubernetesObject>[] {
+    return [
+      this.experiments,
+      this.pods,
+      this.namespaces,
+      this.nodes,
+      this.policyInformer,
+    ] as ResilientInformer<KubernetesObject>[];
+  }
+
+  hasSynced(): boolean {
+    return this.all().every((i) => i.hasSynced());
+  }
+
+  podsInNamespace(namespace: string): Iterable<PodRecord> {
+    return this.pods.list({ namespace });
+  }
+
+  namespaceLabels(name: string): Record<string, string> | undefined {
+    return this.namespaces.get({ name })?.metadata?.labels;
+  }
+
+  nodeLabels(): ReadonlyMap<string, Record<string, string>> {
+    return new Map(this.nodes.list().map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]));
+  }
+
+  policies(): { name: string; spec: ChaosPolicySpec }[] {
+    return this.policyInformer.list().map((p) => ({ name: p.metadata?.name ?? '', spec: p.spec ?? {} }));
+  }
+
+  activeExperiments(except: string): number {
+    return this.experiments
+      .byIndex('active', 'yes')
+      .filter((e) => `${e.metadata.namespace}/${e.metadata.name}` !== except).length;
+  }
+
+  workloadSize(workload: string): number {
+    return this.pods.byIndex('workload', workload).filter((p) => !p.terminating).length;
+  }
+}

@@ -1,0 +1,84 @@
+// Prometheus metrics (prom-client), all prefixed chaoscraft_. One registry per controller so
+// tests can start several controllers in one process.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ControllerMetrics {
+  registry: Registry;
+  reconcileTotal: Counter<'controller' | 'result'>;
+  reconcileDuration: Histogram<'controller'>;
+  reconcileErrors: Counter<'controller' | 'code'>;
+  experimentsFinished: Counter<'result' | 'reason'>;
+  activeInjections: Gauge;
+  probeResults: Counter<'type' | 'phase' | 'outcome'>;
+  timeToInject: Histogram;
+  timeToRecover: Histogram;
+  queueDepth: Gauge<'queue'>;
+  isLeader: Gauge;
+}
+
+export function createControllerMetrics(): ControllerMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    reconcileTotal: new Counter({
+      name: 'chaoscraft_reconcile_total',
+      help: 'Reconciles by controller and result (success, requeue, requeue_after, error).',
+      labelNames: ['controller', 'result'],
+      registers,
+    }),
+    reconcileDuration: new Histogram({
+      name: 'chaoscraft_reconcile_duration_seconds',
+      help: 'Time spent in one reconcile.',
+      labelNames: ['controller'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+      registers,
+    }),
+    reconcileErrors: new Counter({
+      name: 'chaoscraft_reconcile_errors_total',
+      help: 'Reconciles that failed, by error code.',
+      labelNames: ['controller', 'code'],
+      registers,
+    }),
+    experimentsFinished: new Counter({
+      name: 'chaoscraft_experiments_total',
+      help: 'Finished experiment runs by result (True/False) and reason.',
+      labelNames: ['result', 'reason'],
+      registers,
+    }),
+    activeInjections: new Gauge({
+      name: 'chaoscraft_active_injections',
+      help: 'Faults currently injected (target records in state injected).',
+      registers,
+    }),
+    probeResults: new Counter({
+      name: 'chaoscraft_probe_results_total',
+      help: 'Probe runs by probe type, phase and outcome.',
+      labelNames: ['type', 'phase', 'outcome'],
+      registers,
+    }),
+    timeToInject: new Histogram({
+      name: 'chaoscraft_time_to_inject_seconds',
+      help: 'From run start to every fault in place.',
+      buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
+    timeToRecover: new Histogram({
+      name: 'chaoscraft_time_to_recover_seconds',
+      help: 'From recovery start to every fault removed.',
+      buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'chaoscraft_workqueue_depth',
+      help: 'Keys waiting in a work queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    isLeader: new Gauge({
+      name: 'chaoscraft_leader',
+      help: '1 while this replica is the leader.',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,125 @@
+// The real controller (informers, queue, reconciler, client) against the Kubernetes API test server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { KubeApiServer } from '../../support/kube-api-server/index.ts';
+import {
+  condition,
+  experiment,
+  finished,
+  getExperiment,
+  startCluster,
+  startController,
+  waitForExperiment,
+} from './harness.ts';
+
+let server: KubeApiServer;
+let controller: Awaited<ReturnType<typeof startController>>;
+
+before(async () => {
+  server = await startCluster({ replicas: 3 });
+  controller = await startController(server, { healthAddress: '127.0.0.1:0' });
+});
+after(async () => {
+  await controller.close();
+  await server.close();
+});
+
+const listPods = () =>
+  (
+    server.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'shop' }) as {
+      metadata: { name: string; uid: string };
+    }[]
+  ).map((p) => p.metadata);
+
+test('a pod-kill experiment runs to Succeeded=True and the ReplicaSet replaces the pod', async () => {
+  const podsBefore = listPods();
+  server.create(experiment('kill-one', { mode: 'one', duration: '1s' }));
+  const done = await waitForExperiment(server, 'kill-one', finished);
+  assert.equal(condition(done, 'Succeeded')?.status, 'True', JSON.stringify(done.status));
+  assert.equal(condition(done, 'Succeeded')?.reason, 'Completed');
+  const targets = done.status!.targets as { name: string; uid: string; state: string }[];
+  assert.equal(targets.length, 1);
+  assert.equal(targets[0]!.state, 'recovered');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the ReplicaSet recreates after 20 ms
+  const podsAfter = listPods();
+  assert.ok(!podsAfter.some((p) => p.uid === targets[0]!.uid), 'the chosen pod is gone');
+  assert.ok(
+    podsBefore.some((p) => p.uid === targets[0]!.uid),
+    'the chosen pod existed',
+  );
+  assert.equal(podsAfter.length, 3, 'the ReplicaSet replaced it');
+  assert.deepEqual(done.metadata.finalizers, ['chaoscraft.io/recover-faults']);
+  assert.equal((done.status as { observedGeneration: number }).observedGeneration, 1);
+});
+
+test('every transition is recorded as a Kubernetes Event', async () => {
+  const events = server.list({ apiVersion: 'v1', kind: 'Event', namespace: 'shop' }) as {
+    reason: string;
+    involvedObject: { name: string };
+    metadata: { resourceVersion: string };
+  }[];
+  // The test server's resourceVersion is one counter, so it orders the events by creation.
+  const reasons = events
+    .filter((e) => e.involvedObject.name === 'kill-one')
+    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+    .map((e) => e.reason);
+  assert.deepEqual(reasons, ['Injecting', 'Running', 'Recovering', 'Completed']);
+});
+
+test('the controller writes only status and metadata.finalizers, never spec', async () => {
+  const writes = controller.server.requestLog.filter(
+    (r) => (r.verb === 'patch' || r.verb === 'update') && r.resource.startsWith('chaosexperiments'),
+  );
+  assert.ok(writes.length > 0);
+  for (const write of writes)
+    assert.ok(['chaosexperiments', 'chaosexperiments/status'].includes(write.resource));
+  const stored = server.get({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosExperiment',
+    namespace: 'shop',
+    name: 'kill-one',
+  });
+  assert.deepEqual((stored as { spec: { duration: string } }).spec.duration, '1s');
+});
+
+test('a namespace that has not opted in is PolicyDenied and no pod is touched', async () => {
+  server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'closed' } });
+  const deletesBefore = server.countRequests({ verb: 'delete', resource: 'pods' });
+  server.create({
+    ...experiment('denied', {}),
+    metadata: { name: 'denied', namespace: 'shop' },
+    spec: { ...experiment('denied', {}).spec, selector: { namespaces: ['closed'] } },
+  });
+  const done = await waitForExperiment(server, 'denied', finished);
+  assert.equal(condition(done, 'Succeeded')?.reason, 'PolicyDenied');
+  assert.match(condition(done, 'Succeeded')!.message!, /closed has not opted in|outside its own/);
+  assert.equal(server.countRequests({ verb: 'delete', resource: 'pods' }), deletesBefore);
+});
+
+test('deleting an experiment mid-run recovers and releases the finalizer', async () => {
+  server.create(experiment('long', { duration: '10m' }));
+  await waitForExperiment(server, 'long', (o) => condition(o, 'Succeeded')?.reason === 'Running');
+  server.delete({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosExperiment',
+    namespace: 'shop',
+    name: 'long',
+  });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (!getExperiment(server, 'long')) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail('the experiment was never released');
+});
+
+test('/healthz, /readyz and /metrics answer', async () => {
+  // The harness started the manager with an ephemeral health port; find it in the logs.
+  const line = controller.logs.find((l) => l.includes('health and metrics server listening'));
+  const url = JSON.parse(line!).url as string;
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /chaoscraft_reconcile_total\{controller="chaosexperiment",result="/);
+  assert.match(metrics, /chaoscraft_experiments_total\{result="True",reason="Completed"\} 1/);
+});

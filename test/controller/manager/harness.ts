@@ -1,0 +1,114 @@
+// A running controller against the Kubernetes API test server, for integration tests.
+
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import {
+  ControllerManager,
+  type ControllerManagerOptions,
+} from '../../../controller/manager/controller-manager.ts';
+import { createLogger } from '../../../controller/observability/logger.ts';
+import {
+  type KubeApiServer,
+  kubeConfigFor,
+  makeWorkload,
+  startKubeApiServer,
+} from '../../support/kube-api-server/index.ts';
+
+export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
+
+export interface Harness {
+  server: KubeApiServer;
+  manager: ControllerManager;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startCluster(
+  options: { replicas?: number; optIn?: boolean } = {},
+): Promise<KubeApiServer> {
+  const server = await startKubeApiServer({ crdDirectory, replicaSetRecreateDelayMs: 20 });
+  server.create({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'shop', labels: options.optIn === false ? {} : { 'chaoscraft.io/allow': 'true' } },
+  });
+  server.seed(
+    makeWorkload({ name: 'web', namespace: 'shop', replicas: options.replicas ?? 3, labels: { app: 'web' } })
+      .objects,
+  );
+  return server;
+}
+
+export async function startController(
+  server: KubeApiServer,
+  overrides: Partial<ControllerManagerOptions> = {},
+): Promise<Omit<Harness, 'server'> & { server: KubeApiServer }> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const manager = new ControllerManager({
+    kubeConfig: kubeConfigFor(server),
+    namespace: 'chaoscraft-system',
+    logger: createLogger({ level: 'debug', destination }),
+    workers: 4,
+    ...overrides,
+  });
+  await manager.start();
+  return { server, manager, logs, close: () => manager.stop({ drainTimeoutMs: 5000 }) };
+}
+
+export function experiment(name: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosExperiment',
+    metadata: { name, namespace: 'shop' },
+    spec: {
+      selector: { labelSelector: { matchLabels: { app: 'web' } } },
+      faults: [{ podKill: { gracePeriodSeconds: 0 } }],
+      duration: '1s',
+      ...spec,
+    },
+  };
+}
+
+type Json = Record<string, unknown> & { status?: Record<string, unknown>; metadata: Record<string, unknown> };
+
+/** Polls (bounded) until `check` passes on the experiment, returning it. */
+export async function waitForExperiment(
+  server: KubeApiServer,
+  name: string,
+  check: (object: Json) => boolean,
+  timeoutMs = 15_000,
+): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Json | undefined;
+  while (Date.now() < deadline) {
+    last = getExperiment(server, name);
+    if (last && check(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${name}; last seen ${JSON.stringify(last?.status ?? last)}`);
+}
+
+export function getExperiment(server: KubeApiServer, name: string): Json | undefined {
+  return server.get({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosExperiment',
+    namespace: 'shop',
+    name,
+  }) as Json | undefined;
+}
+
+export function condition(object: Json | undefined, type: string): Record<string, string> | undefined {
+  const conditions = (object?.status?.conditions ?? []) as Record<string, string>[];
+  return conditions.find((c) => c.type === type);
+}
+
+export function finished(object: Json): boolean {
+  const succeeded = condition(object, 'Succeeded');
+  return succeeded !== undefined && succeeded.status !== 'Unknown';
+}
