@@ -117,7 +117,8 @@ export const faultKinds: Record<string, JsonSchema> = {
   networkBandwidth: {
     type: 'object',
     title: 'NetworkBandwidth',
-    description: 'Limit outgoing bandwidth (tc tbf).',
+    description:
+      'Limit outgoing bandwidth (tc tbf; with cidrs or ports, an htb class only that traffic is steered into).',
     required: ['rate'],
     properties: {
       rate: {
@@ -137,7 +138,7 @@ export const faultKinds: Record<string, JsonSchema> = {
         maximum: 1073741824,
         description: 'Bytes that may queue waiting for tokens (default: 10 * burst).',
       },
-      interfaces: networkScope(['egress'], 'egress').interfaces!,
+      ...networkScope(['egress'], 'egress'),
     },
   },
   cpuStress: {

@@ -383,7 +383,7 @@ export interface NetworkPartition {
   protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
 /**
- * Limit outgoing bandwidth (tc tbf).
+ * Limit outgoing bandwidth (tc tbf; with cidrs or ports, an htb class only that traffic is steered into).
  */
 export interface NetworkBandwidth {
   /**
@@ -399,6 +399,10 @@ export interface NetworkBandwidth {
    */
   limit?: number;
   /**
+   * Which traffic is affected, seen from the target (default egress).
+   */
+  direction?: 'egress';
+  /**
    * The target's network interfaces to act on; all but loopback when omitted.
    *
    * @maxItems 16
@@ -406,6 +410,26 @@ export interface NetworkBandwidth {
    * Items: A Linux interface name.
    */
   interfaces?: string[];
+  /**
+   * Only traffic to (egress) or from (ingress) these IPv4/IPv6 CIDRs; all addresses when omitted.
+   *
+   * @maxItems 32
+   *
+   * Items: A CIDR such as 10.0.0.0/8.
+   */
+  cidrs?: string[];
+  /**
+   * Only traffic to these remote ports (egress) or local ports (ingress); at most 32.
+   *
+   * @maxItems 32
+   *
+   * Items: A TCP or UDP port.
+   */
+  ports?: number[];
+  /**
+   * Only this protocol; with ports, `all` means TCP and UDP.
+   */
+  protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
 /**
  * Burn CPU inside the target's cgroup (stress-ng).

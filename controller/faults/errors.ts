@@ -1,0 +1,84 @@
+/**
+ * Errors raised by fault primitives. `code` is stable (callers and the agent's status writer switch on it);
+ * `data` is structured and never holds secrets; `message` is for humans and may change.
+ */
+
+export type FaultErrorCode =
+  | 'InvalidParams'
+  | 'InvalidTarget'
+  | 'InvalidTag'
+  | 'UnsafeArgument'
+  | 'CommandFailed'
+  | 'CommandTimeout'
+  | 'ToolMissing'
+  | 'NetemUnavailable'
+  | 'QdiscConflict'
+  | 'CgroupPlacementFailed'
+  | 'TargetGone';
+
+export interface ValidationIssue {
+  /** Where in the params the problem is, JSON-pointer style (`/cidrs/2`). Empty string for the root. */
+  path: string;
+  message: string;
+}
+
+export class FaultError extends Error {
+  readonly code: FaultErrorCode;
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(options: {
+    code: FaultErrorCode;
+    message: string;
+    data?: Record<string, unknown>;
+    cause?: unknown;
+  }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.data = Object.freeze({ ...(options.data ?? {}) });
+  }
+}
+
+/** Params failed the agent's own checks; `issues` says which fields and why. */
+export class InvalidParamsError extends FaultError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(options: { kind: string; issues: ValidationIssue[] }) {
+    const summary = options.issues.map((issue) => `${issue.path || '/'}: ${issue.message}`).join('; ');
+    super({
+      code: 'InvalidParams',
+      message: `invalid ${options.kind} params: ${summary}`,
+      data: { kind: options.kind, issues: options.issues },
+    });
+    this.issues = Object.freeze([...options.issues]);
+  }
+}
+
+/** An external command exited non-zero. Only the program name and a bounded stderr excerpt are kept. */
+export class CommandFailedError extends FaultError {
+  constructor(options: { program: string; exitCode: number | null; signal: string | null; stderr: string }) {
+    const excerpt = options.stderr.trim().slice(0, 500);
+    super({
+      code: 'CommandFailed',
+      message: `${options.program} failed (exit ${options.exitCode ?? options.signal}): ${excerpt}`,
+      data: { program: options.program, exitCode: options.exitCode, signal: options.signal, stderr: excerpt },
+    });
+  }
+}
+
+/** The kernel has no netem queueing discipline, so latency cannot be injected on this node. */
+export class NetemUnavailableError extends FaultError {
+  constructor(options: { interfaceName: string; detail: string }) {
+    super({
+      code: 'NetemUnavailable',
+      message:
+        'network latency needs the netem queueing discipline, but this kernel lacks sch_netem ' +
+        '(kernel module sch_netem, config option CONFIG_NET_SCH_NETEM is not set or the module is not installed)',
+      data: { interface: options.interfaceName, module: 'sch_netem', detail: options.detail.slice(0, 300) },
+    });
+  }
+}
+
+export function isFaultError(error: unknown, code?: FaultErrorCode): error is FaultError {
+  return error instanceof FaultError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,54 @@
+/**
+ * Checks on the target before a fault touches it: the same paranoia as for params, because a target is
+ * assembled from API objects and /proc readings that could be wrong or stale.
+ */
+import { assertCgroupPath, findCgroup2Mounts } from '../agent/node/cgroup-v2.ts';
+import { assertPid } from '../agent/node/proc.ts';
+import { assertNetnsPath } from './command.ts';
+import { FaultError } from './errors.ts';
+import type { ProcessRef, Target } from './fault.ts';
+
+let cgroupMounts: Promise<string[]> | undefined;
+
+/** cgroup2 mount points, read once per agent process. */
+export function cgroup2Mounts(): Promise<string[]> {
+  cgroupMounts ??= findCgroup2Mounts();
+  return cgroupMounts;
+}
+
+function invalid(message: string, field: string): never {
+  throw new FaultError({ code: 'InvalidTarget', message, data: { field } });
+}
+
+export function assertTargetShape(target: unknown): asserts target is Target {
+  if (typeof target !== 'object' || target === null) invalid('target must be an object', '');
+  const { id, netnsPath, processes } = target as Target;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512)
+    invalid('target.id must be a short string', 'id');
+  if (netnsPath !== undefined) assertNetnsPath(netnsPath);
+  if (processes !== undefined) {
+    if (!Array.isArray(processes) || processes.length > 4096)
+      invalid('target.processes must be a list', 'processes');
+    for (const ref of processes) assertProcessRef(ref);
+  }
+}
+
+export function assertProcessRef(ref: unknown): asserts ref is ProcessRef {
+  const candidate = ref as ProcessRef | undefined;
+  try {
+    assertPid(candidate?.pid);
+  } catch {
+    invalid('process pid must be an integer from 1 to 4194304', 'processes');
+  }
+  if (!Number.isInteger(candidate?.startTime) || (candidate?.startTime ?? -1) < 0) {
+    invalid('process startTime must be a non-negative integer (clock ticks since boot)', 'processes');
+  }
+}
+
+/** The target's cgroup path, checked to be inside a cgroup2 mount; throws when absent or outside. */
+export async function requireCgroupPath(target: Target): Promise<string> {
+  if (target.cgroupPath === undefined) invalid('this fault needs target.cgroupPath', 'cgroupPath');
+  const mounts = await cgroup2Mounts();
+  assertCgroupPath({ path: target.cgroupPath, mounts });
+  return target.cgroupPath;
+}
