@@ -1,10 +1,12 @@
 // The `chaoscraft` command line: one binary, one subcommand per role.
 import { readFileSync } from 'node:fs';
 import { type Command, type CommandIo, UsageError } from './command.ts';
+import { controllerCommand } from './controller-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 const commands: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check ChaosCraft manifests in files and folders' },
+  controller: { run: controllerCommand, summary: 'run the ChaosExperiment controller' },
 };
 
 function usage(): string {

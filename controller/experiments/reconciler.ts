@@ -13,6 +13,7 @@ import {
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { ExperimentWriter } from '../kube/experiment-api.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
+import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { type Reconciler, TransientError } from '../runtime/index.ts';
 import type { FaultExecutor } from './executor.ts';
 import { type ClusterView, observeExperiment } from './observe.ts';
@@ -40,6 +41,8 @@ export interface ExperimentReconcilerOptions {
   metrics?: ControllerMetrics;
   /** Faults applied at once within one experiment (default 32). */
   concurrency?: number;
+  /** Crash points between the steps, for restart-safety tests (see runtime/failpoints.ts). */
+  failpoint?: Failpoint;
 }
 
 /** Reconcile again "right away": requeueAfter 0 would mean "not at all". */
@@ -48,6 +51,7 @@ const soon = 1;
 export function createExperimentReconciler(options: ExperimentReconcilerOptions): Reconciler {
   const written = new WrittenObjects();
   const concurrency = options.concurrency ?? 32;
+  const failpoint = options.failpoint ?? noFailpoints;
 
   return async (key) => {
     const experiment = written.resolve(key, options.getExperiment(key));
@@ -72,10 +76,13 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
         ...experiment,
         metadata: { ...experiment.metadata, finalizers, resourceVersion: result.resourceVersion },
       });
+      failpoint('experiment.after-finalizer');
       return { requeueAfter: soon };
     }
 
+    if (plan.actions.length) failpoint('experiment.before-effects');
     const outcomes = await perform(plan.actions, experiment, options, concurrency);
+    if (outcomes.length) failpoint('experiment.after-effects');
     const status = applyOutcomes(plan.status, outcomes);
     const result = await options.writer.writeStatus({
       namespace,
@@ -93,6 +100,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
         status,
       });
     }
+    if (result) failpoint('experiment.after-status');
     for (const event of plan.events) {
       await options.events.record({
         target: {

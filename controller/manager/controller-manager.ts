@@ -15,6 +15,7 @@ import { type ControllerMetrics, createControllerMetrics } from '../observabilit
 import { createHttpProbeProvider } from '../probes/http-probe.ts';
 import { createKubernetesProbeProvider } from '../probes/kubernetes-probe.ts';
 import { createPrometheusProbeProvider } from '../probes/prometheus-probe.ts';
+import type { Failpoint } from '../runtime/failpoints.ts';
 import {
   type Clock,
   LeaderElector,
@@ -44,6 +45,8 @@ export interface ControllerManagerOptions {
   healthAddress?: string;
   prometheusUrl?: string;
   clock?: Clock;
+  /** Test-only crash points (runtime/failpoints.ts). */
+  failpoint?: Failpoint;
 }
 
 export class ControllerManager {
@@ -91,6 +94,7 @@ export class ControllerManager {
       controllerNamespace: options.namespace,
       now,
       metrics: this.metrics,
+      failpoint: options.failpoint,
     });
     this.reconcile = async (key: string) => {
       const end = this.metrics.reconcileDuration.startTimer({ controller: 'chaosexperiment' });
