@@ -12,7 +12,7 @@ import { findCondition, setCondition } from '../conditions.ts';
 import { parseDuration } from '../duration.ts';
 import { evaluatePolicy } from '../policy.ts';
 import { selectTargets } from '../selection.ts';
-import { namedFaults } from './faults.ts';
+import { namedFaults, podFaultKinds } from './faults.ts';
 import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
 import { summarize } from './report.ts';
 import { checkSpec } from './spec-checks.ts';
@@ -39,6 +39,12 @@ type Reason =
   | 'InjectionFailed';
 
 const runningReasons = new Set(['WaitingForHypothesis', 'Injecting', 'Running', 'Recovering']);
+
+/**
+ * Target records live in status, and an object must stay under etcd's 1.5 MiB request limit.
+ * A record takes about 250 bytes, so 6,000 (mode all over 6,000 pods) still fit with room.
+ */
+export const maxTargetRecords = 6000;
 
 class Step {
   status: ChaosExperimentStatus;
@@ -160,6 +166,14 @@ function startRun(step: Step): Plan {
     return terminal(step, 'PolicyDenied', denied.join('; '));
   }
   if (chosen.length === 0) return terminal(step, 'NoTargets', 'no target matches the selector');
+  const recordCount = chosen.length * spec.faults.length;
+  if (recordCount > maxTargetRecords) {
+    return terminal(
+      step,
+      'PolicyDenied',
+      `${recordCount} target records (${chosen.length} targets x ${spec.faults.length} faults) would not fit in one object (at most ${maxTargetRecords}); narrow the selector or split the experiment`,
+    );
+  }
 
   // Records before effects: these are written before any fault is applied.
   step.status.targets = chosen.flatMap((target) =>
@@ -169,7 +183,8 @@ function startRun(step: Step): Plan {
         ...(target.namespace ? { namespace: target.namespace } : {}),
         name: target.name,
         ...(target.uid ? { uid: target.uid } : {}),
-        ...(target.node ? { node: target.node } : {}),
+        // The node matters to node faults only; leaving it out keeps wide runs small.
+        ...(target.node && !podFaultKinds.includes(kind) ? { node: target.node } : {}),
         ...(target.pid ? { pid: target.pid } : {}),
         fault: name,
         faultKind: kind,

@@ -73,7 +73,7 @@ export function makeWorkload(options: WorkloadOptions): Workload {
   };
   const pods = Array.from({ length: options.replicas }, (_, index) =>
     makeRunningPod({
-      name: `${replicaSetName}-${index.toString(36).padStart(5, 'x')}`,
+      name: `${replicaSetName}-${index.toString(36).padStart(5, '0')}`,
       namespace,
       labels,
       nodeName: nodes[index % nodes.length],

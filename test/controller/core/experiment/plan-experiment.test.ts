@@ -278,3 +278,26 @@ test('the targets are chosen deterministically from the recorded seed', () => {
   assert.deepEqual(choose(), choose());
   assert.equal(choose().length, 3);
 });
+
+test('more target records than fit in one object are refused before anything is recorded', () => {
+  const world = new World({
+    spec: { mode: 'all', faults: [{ podKill: {} }, { podKill: {} }] },
+    candidates: pods(3001),
+  });
+  world.runToEnd();
+  assert.equal(world.condition('Succeeded')?.reason, 'PolicyDenied');
+  assert.match(world.condition('Succeeded')!.message, /6002 target records .*at most 6000/);
+  assert.equal(world.experiment.status?.targets, undefined);
+});
+
+test('pod faults leave the node out of the record; it only matters to node faults', () => {
+  const world = new World({
+    spec: { mode: 'all', faults: [{ podKill: {} }, { cpuStress: { workers: 1 } }] },
+    candidates: pods(1),
+  });
+  world.step();
+  world.step();
+  const [kill, stress] = world.experiment.status!.targets!;
+  assert.equal(kill!.node, undefined);
+  assert.equal(stress!.node, 'node-0');
+});
