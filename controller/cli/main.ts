@@ -2,11 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { type Command, type CommandIo, UsageError } from './command.ts';
 import { controllerCommand } from './controller-command.ts';
+import { gitopsCommand } from './gitops-command.ts';
+import { planCommand } from './plan-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 const commands: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'check ChaosCraft manifests in files and folders' },
+  plan: { run: planCommand, summary: 'print the plan a pull request would get' },
   controller: { run: controllerCommand, summary: 'run the ChaosExperiment controller' },
+  gitops: { run: gitopsCommand, summary: 'publish PR plans and post experiment results to GitHub' },
 };
 
 function usage(): string {

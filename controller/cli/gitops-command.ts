@@ -1,0 +1,156 @@
+// `chaoscraft gitops`: the GitHub side as its own process — webhook receiver and/or PR poller that
+// publish plans, and the reporter that posts results. Separate from the controller: see
+// gitops/webhooks/gitops-process.ts and docs/GITOPS.md for why.
+
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadGitHubAuth } from '../../gitops/github/auth.ts';
+import { GitHubIntegrationError } from '../../gitops/github/errors.ts';
+import { SecretValue } from '../../gitops/github/secret.ts';
+import { startGitOpsProcess } from '../../gitops/webhooks/gitops-process.ts';
+import { parseDuration } from '../core/duration.ts';
+import { createLogger } from '../observability/logger.ts';
+import { type CommandIo, UsageError } from './command.ts';
+
+export const gitopsHelp = `Usage: chaoscraft gitops --repository OWNER/NAME [options]
+
+Publishes a plan on every pull request (comment + chaoscraft/plan check) and posts the result of
+each finished experiment back on the PR that merged it. Never writes to the cluster.
+
+GitHub credentials (files only, never on the command line):
+  --token-file FILE            a token (PAT or GITHUB_TOKEN); plans fall back to commit statuses
+  --app-id N --installation-id N --private-key-file FILE    a GitHub App (preferred)
+  --github-api-url URL         API root (default https://api.github.com)
+
+Plans:
+  --repository OWNER/NAME      repeatable; webhooks for other repositories are ignored
+  --webhook-secret-file FILE   start the webhook receiver (X-Hub-Signature-256 verified)
+  --listen HOST:PORT           receiver address (default 0.0.0.0:8080), path /webhook
+  --poll-interval DURATION     poll open PRs instead of (or besides) webhooks, e.g. 60s
+  --cache-dir DIR              where repository clones are kept
+  --git-token-file FILE        a separate token for fetching the repository (default: the GitHub one)
+
+Results:
+  --kubeconfig FILE            cluster access, read-only (default: in-cluster or $KUBECONFIG)
+  --report-interval DURATION   how often finished experiments are looked for (default 30s; 0 = off)
+  --tracking-issues            keep one GitHub issue per ChaosSchedule
+  --argocd-namespace NS        where Argo CD Applications live (default argocd)
+  --log-level LEVEL            default info
+`;
+
+function parseListen(value: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new UsageError(`--listen must be HOST:PORT, not "${value}"`);
+  return { host: match[1] || '0.0.0.0', port };
+}
+
+function parseRepository(value: string): { owner: string; repo: string } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
+  if (!match) throw new UsageError(`--repository must be OWNER/NAME, not "${value}"`);
+  return { owner: match[1]!, repo: match[2]! };
+}
+
+function durationMs(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === '0') return 0;
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new UsageError(`${flag} must be a duration such as 30s or 5m, not "${value}"`);
+  }
+}
+
+export async function gitopsCommand(argv: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      repository: { type: 'string', multiple: true, default: [] },
+      'token-file': { type: 'string' },
+      'app-id': { type: 'string' },
+      'installation-id': { type: 'string' },
+      'private-key-file': { type: 'string' },
+      'github-api-url': { type: 'string' },
+      'webhook-secret-file': { type: 'string' },
+      listen: { type: 'string', default: '0.0.0.0:8080' },
+      'poll-interval': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'git-token-file': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'report-interval': { type: 'string', default: '30s' },
+      'tracking-issues': { type: 'boolean', default: false },
+      'argocd-namespace': { type: 'string', default: 'argocd' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout(gitopsHelp);
+    return 0;
+  }
+  const repositories = values.repository.map(parseRepository);
+  const pollIntervalMs = durationMs(values['poll-interval'], '--poll-interval');
+  const reportIntervalMs = durationMs(values['report-interval'], '--report-interval');
+  if (!values['webhook-secret-file'] && !pollIntervalMs && !reportIntervalMs) {
+    throw new UsageError('nothing to do: give --webhook-secret-file, --poll-interval or --report-interval');
+  }
+  if (pollIntervalMs && repositories.length === 0) throw new UsageError('--poll-interval needs --repository');
+  const auth = await loadGitHubAuth({
+    tokenFile: values['token-file'],
+    appId: values['app-id'],
+    installationId: values['installation-id'],
+    privateKeyFile: values['private-key-file'],
+  }).catch((error: unknown) => {
+    // Configuration mistakes (messages never hold file contents) are usage errors, not crashes.
+    if (error instanceof GitHubIntegrationError) throw new UsageError(error.message);
+    throw error;
+  });
+  const secretText = values['webhook-secret-file']
+    ? (await readFile(values['webhook-secret-file'], 'utf8')).trim()
+    : undefined;
+  if (secretText === '') throw new UsageError('the webhook secret file is empty');
+  const gitToken = values['git-token-file']
+    ? await loadGitHubAuth({ tokenFile: values['git-token-file'] })
+    : undefined;
+  const kubeConfig = new KubeConfig();
+  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const hasCluster = Boolean(kubeConfig.getCurrentCluster());
+  const logger = createLogger({ level: values['log-level'] });
+  const listen = parseListen(values.listen);
+  const running = await startGitOpsProcess({
+    auth,
+    githubApiUrl: values['github-api-url'],
+    logger,
+    repositories,
+    webhook: secretText
+      ? { secret: new SecretValue(secretText), host: listen.host, port: listen.port }
+      : undefined,
+    pollIntervalMs: pollIntervalMs || undefined,
+    kubeConfig: hasCluster ? kubeConfig : undefined,
+    reportIntervalMs: reportIntervalMs || undefined,
+    trackingIssues: values['tracking-issues'],
+    argocdNamespace: values['argocd-namespace'],
+    cacheDir: values['cache-dir'] ?? join(tmpdir(), 'chaoscraft-gitops-cache'),
+    ...(gitToken?.kind === 'token' ? { gitToken: gitToken.token } : {}),
+  });
+  if (running.webhook) io.stderr(`chaoscraft gitops: receiving webhooks at ${running.webhook.url}\n`);
+  await waitForStop(signal);
+  await running.stop();
+  return 0;
+}
+
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    signal?.addEventListener('abort', done, { once: true });
+    if (signal?.aborted) resolve();
+    if (!signal) {
+      process.once('SIGTERM', done);
+      process.once('SIGINT', done);
+    }
+  });
+}

@@ -1,0 +1,94 @@
+// The plan of a pull request: what its manifests would do if it merged now. Compares the PR head
+// with the merge base (GitHub's three-dot diff, so changes on the base branch are not the PR's),
+// validates the changed manifests, resolves targets read-only and applies the guardrails.
+import type { GitRepository } from '../repository/types.ts';
+import { planAnnotations } from './annotations.ts';
+import { type ClusterReader, cachedClusterReader } from './cluster-reader.ts';
+import { collectChanges } from './collect-changes.ts';
+import { blockingVerdicts, planObjects } from './plan-objects.ts';
+import { effectivePolicies } from './plan-policy.ts';
+import { renderMarkdown } from './render-markdown.ts';
+import { summarize } from './summary.ts';
+import type { PullRequestPlan } from './types.ts';
+
+export interface PlanPullRequestOptions {
+  repository: GitRepository;
+  /** The PR's base: a branch, tag or SHA. */
+  base: string;
+  /** The PR's head: a branch, tag or SHA (or a ref fetched with fetchRefs). */
+  head: string;
+  /** Read-only access to the cluster; without it the plan has no live targets and says so. */
+  cluster?: ClusterReader;
+  now: Date;
+  /** The controller's namespace, protected like kube-system (default chaoscraft-system). */
+  controllerNamespace?: string;
+  /**
+   * Prefix of links to file lines. Default `../blob/<head SHA>/`, which a PR comment resolves
+   * to the file on GitHub; `''` gives repository-relative paths for local output.
+   */
+  linkBase?: string;
+}
+
+export const defaultControllerNamespace = 'chaoscraft-system';
+
+export async function planPullRequest(options: PlanPullRequestOptions): Promise<PullRequestPlan> {
+  const { repository, now } = options;
+  const [baseTip, headSha] = await Promise.all([
+    repository.resolve(options.base),
+    repository.resolve(options.head),
+  ]);
+  // Unrelated histories have no merge base: every manifest of the head counts as added.
+  const mergeBase = await repository.mergeBase({ base: baseTip, head: headSha });
+  const files = await repository.changedFiles({ base: mergeBase, head: headSha });
+  const changes = await collectChanges({ repository, files });
+
+  const cluster = options.cluster && cachedClusterReader(options.cluster);
+  let clusterPolicies: Awaited<ReturnType<ClusterReader['policies']>> = [];
+  let clusterError: string | undefined;
+  if (cluster) {
+    try {
+      clusterPolicies = await cluster.policies();
+    } catch (error) {
+      // Without the cluster's policies no live verdict would be trustworthy: plan as if offline.
+      clusterError = (error as Error).message;
+    }
+  }
+  const clusterUsable = Boolean(cluster) && !clusterError;
+  const objects = await planObjects({
+    objects: changes.objects,
+    context: {
+      ...(clusterUsable && cluster ? { cluster } : {}),
+      policies: effectivePolicies({ clusterPolicies, changes: changes.objects }),
+      controllerNamespace: options.controllerNamespace ?? defaultControllerNamespace,
+    },
+    headSha,
+    now,
+  });
+
+  const errors = changes.diagnostics.some((d) => d.severity === 'error');
+  const valid = !errors && !objects.some((o) => blockingVerdicts.has(o.verdict));
+  const summary = summarize({ objects, fileDiagnostics: changes.fileDiagnostics });
+  const markdown = renderMarkdown({
+    valid,
+    summary,
+    headSha,
+    baseSha: mergeBase ?? baseTip,
+    base: options.base,
+    head: options.head,
+    changedFiles: files.length,
+    objects,
+    problems: changes.diagnostics,
+    cluster: clusterUsable ? 'live' : 'none',
+    ...(clusterError ? { clusterError } : {}),
+    now,
+    linkBase: options.linkBase ?? `../blob/${headSha}/`,
+  });
+  return {
+    headSha,
+    baseSha: mergeBase ?? baseTip,
+    valid,
+    markdown,
+    annotations: planAnnotations({ objects, diagnostics: changes.diagnostics }),
+    summary,
+  };
+}

@@ -1,0 +1,210 @@
+// One section of the plan comment per changed object: experiments and schedules with targets,
+// blast radius, guardrails and probes; policies with what changes; removals with what stops.
+import type { ChaosExperimentSpec, ChaosScheduleSpec, Probe } from '../../controller/api/types.generated.ts';
+import { formatInZone, formatUtc } from './format-time.ts';
+import { cappedTable, code, details, fileLink, plural, table, text } from './markdown.ts';
+import { type ExperimentPlan, faultSummary, type VerdictStatus } from './plan-experiment.ts';
+import { locationOf, type ObjectVerdict, type PlannedObject } from './plan-objects.ts';
+
+/** Rows shown before a list folds into <details>, and the most rows any list shows. */
+export const openRows = 5;
+export const maxRows = 50;
+
+export const verdictLabels: Record<ObjectVerdict, string> = {
+  invalid: '❌ invalid',
+  denied: '❌ denied by policy',
+  'no-targets': '⚠️ matches no pods now',
+  'will-stop': '🛑 will stop',
+  'policy-added': '🛡️ policy added',
+  'policy-changed': '🛡️ policy changed',
+  'policy-removed': '🛡️ policy removed',
+  'would-run': '✅ would run',
+  'planned-offline': '✅ planned (targets resolved at run time)',
+  suspended: '⏸️ suspended',
+  unchanged: 'unchanged',
+  'not-planned': 'not planned',
+};
+
+const statusLabels: Record<VerdictStatus, string> = {
+  pass: '✅ pass',
+  deny: '❌ denied',
+  deferred: '⏱️ at run time',
+  unchecked: '❔ not checked',
+};
+
+const changeWords = { added: 'added', modified: 'changed', removed: 'removed', unchanged: 'unchanged' };
+
+export function objectTitle(planned: PlannedObject): string {
+  const { kind, namespace, name } = planned.change;
+  return `${kind} ${code(namespace ? `${namespace}/${name}` : name)}`;
+}
+
+export function renderSection(planned: PlannedObject, linkBase: string): string {
+  const { file, line } = locationOf(planned.change);
+  const where =
+    planned.change.change === 'removed' ? `was in ${code(file)}` : fileLink({ linkBase, path: file, line });
+  const lines = [
+    `### ${objectTitle(planned)} · ${verdictLabels[planned.verdict]}`,
+    '',
+    `${where} · ${changeWords[planned.change.change]}`,
+  ];
+  const body = sectionBody(planned);
+  if (body) lines.push('', body);
+  return lines.join('\n');
+}
+
+function sectionBody(planned: PlannedObject): string {
+  const { change } = planned;
+  switch (planned.verdict) {
+    case 'will-stop':
+      return change.kind === 'ChaosSchedule'
+        ? 'No new runs after the merge. When Argo CD prunes the schedule, its experiments go with it (owner references) and the controller recovers every fault they injected.'
+        : 'When Argo CD prunes it, the controller recovers every fault it injected before the object is deleted; no new run starts.';
+    case 'policy-removed':
+      return `Its guardrails no longer apply after the merge.\n\n${policyTable(planned)}`;
+    case 'policy-added':
+    case 'policy-changed':
+      return `The plans in this comment already use this version.\n\n${policyTable(planned)}`;
+    case 'unchanged':
+      return 'The file changed but this object did not: nothing new happens.';
+    case 'not-planned':
+      return `${text(change.kind)} objects are created by the controller, not planned.`;
+    case 'invalid':
+      if (!planned.experiment && !planned.schedule) return 'See the problems above.';
+  }
+  if (planned.schedule) {
+    return [scheduleBlock(planned), experimentBlock(planned.schedule.template, templateSpec(planned))].join(
+      '\n\n',
+    );
+  }
+  if (planned.experiment) {
+    const spec = change.head!.object.spec as ChaosExperimentSpec;
+    const rerun =
+      change.change === 'modified'
+        ? '\n\nThe spec changed, so it runs again with the new spec (a run in progress is recovered first).'
+        : '';
+    return `${experimentBlock(planned.experiment, spec)}${rerun}`;
+  }
+  return '';
+}
+
+function templateSpec(planned: PlannedObject): ChaosExperimentSpec {
+  return (planned.change.head!.object.spec as ChaosScheduleSpec).template.spec;
+}
+
+function scheduleBlock(planned: PlannedObject): string {
+  const schedule = planned.schedule!;
+  const spec = planned.change.head!.object.spec as ChaosScheduleSpec;
+  const head = `**Schedule** ${code(spec.schedule)}${spec.timeZone ? ` in ${code(spec.timeZone)}` : ' (UTC)'} · concurrency ${code(spec.concurrencyPolicy ?? 'Forbid')}`;
+  if (schedule.scheduleProblem) return `${head}\n\n❌ ${text(schedule.scheduleProblem)}`;
+  const suspended = schedule.suspended ? '\n\n⏸️ Suspended: it creates no runs until `suspend` is false.' : '';
+  const rows = schedule.fireTimes.map((fire) => [
+    text(formatInZone(fire.at, spec.timeZone ?? 'UTC')),
+    text(formatUtc(fire.at)),
+    fire.blackout ? `⏱️ skipped: ${text(fire.blackout)}` : '✅',
+  ]);
+  return `${head}${suspended}\n\n**Next runs**\n\n${table(['Time', 'UTC', 'Guardrails at that time'], rows)}`;
+}
+
+function experimentBlock(plan: ExperimentPlan, spec: ChaosExperimentSpec): string {
+  const faults = faultSummary(spec)
+    .map((f) => `${code(f.kind)}${f.settings ? ` ${code(f.settings)}` : ''}`)
+    .join(', ');
+  const mode = spec.mode ?? 'one';
+  const modeText = spec.value !== undefined ? `${mode} ${spec.value}` : mode;
+  const parts = [
+    `**Faults** ${faults} for ${code(spec.duration)} · mode ${code(modeText)}${spec.dryRun ? ' · **dry run**: selects and records, injects nothing' : ''}`,
+  ];
+  for (const problem of plan.specProblems) parts.push(`❌ ${text(problem)}`);
+  parts.push(targetsBlock(plan));
+  if (plan.blastRadius.length) {
+    const rows = plan.blastRadius.map((b) => [
+      code(b.workload),
+      String(b.hit),
+      String(b.size),
+      `${b.percent}%`,
+    ]);
+    parts.push(`**Blast radius**\n\n${cappedTable(['Workload', 'Hit', 'Pods', 'Share'], rows, maxRows)}`);
+  }
+  parts.push(guardrailsBlock(plan));
+  parts.push(probesBlock(spec));
+  return parts.join('\n\n');
+}
+
+function targetsBlock(plan: ExperimentPlan): string {
+  if (plan.standalone)
+    return '**Targets** processes and network namespaces on the host, resolved when it runs.';
+  if (!plan.live) {
+    return plan.clusterError
+      ? `**Targets** not resolved: the cluster could not be read (${text(plan.clusterError)}).`
+      : '**Targets** not resolved: planned without a cluster.';
+  }
+  if (plan.matching === 0) return '**Targets** ⚠️ no running pod matches the selector right now.';
+  const head = `**Targets** ${plan.targets.length} of ${plural(plan.matching, 'matching pod')}${
+    plan.subset ? ' (a preview: the run draws its own when it starts)' : ''
+  }`;
+  const rows = plan.targets.map((t) => [
+    code(`${t.namespace ?? ''}/${t.name}`),
+    code(t.node ?? '-'),
+    code(t.workload ?? '-'),
+  ]);
+  const list = cappedTable(['Pod', 'Node', 'Workload'], rows, maxRows);
+  return rows.length > openRows
+    ? `${head}\n\n${details(plural(rows.length, 'target'), list)}`
+    : `${head}\n\n${list}`;
+}
+
+function guardrailsBlock(plan: ExperimentPlan): string {
+  const rows = plan.verdicts.map((v) => [code(v.guardrail), statusLabels[v.status], text(v.message)]);
+  const denied = plan.verdicts.filter((v) => v.status === 'deny').length;
+  const list = table(['Guardrail', 'Verdict', 'Detail'], rows);
+  if (denied) return `**Guardrails** ❌ ${denied} denied\n\n${list}`;
+  const passed = plan.verdicts.filter((v) => v.status === 'pass').length;
+  return `**Guardrails** ${passed} of ${plan.verdicts.length} pass, none denied\n\n${details('all guardrails', list)}`;
+}
+
+function probesBlock(spec: ChaosExperimentSpec): string {
+  const probes = spec.hypothesis?.probes ?? [];
+  if (!probes.length) return '**Hypothesis** no probes: nothing checks the steady state.';
+  const rows = probes.map((p) => [
+    code(p.name),
+    probeCheck(p),
+    text((p.when ?? ['before', 'during', 'after']).join(', ')),
+  ]);
+  const abort = spec.abort?.onHypothesisFailure === false ? 'keeps running' : 'recovers at once';
+  return `**Hypothesis** if it breaks, the experiment ${abort}\n\n${cappedTable(['Probe', 'Check', 'When'], rows, maxRows)}`;
+}
+
+/** What a probe checks, without headers, bodies, credentials or query strings (they may hold secrets). */
+function probeCheck(probe: Probe): string {
+  if (probe.http) {
+    let target = 'an HTTP endpoint';
+    try {
+      const url = new URL(probe.http.url);
+      target = `${url.protocol}//${url.host}${url.pathname}`;
+    } catch {}
+    const expect = probe.http.expectStatus?.length ? ` → ${probe.http.expectStatus.join('/')}` : '';
+    return text(`${probe.http.method ?? 'GET'} ${target}${expect}`);
+  }
+  if (probe.prometheus) {
+    return text(
+      `PromQL ${probe.prometheus.query} ${probe.prometheus.comparison.op} ${probe.prometheus.comparison.value}`,
+    );
+  }
+  if (probe.kubernetes) {
+    const k = probe.kubernetes;
+    const what = k.condition ? `condition ${k.condition.type}` : k.field ? `field ${k.field.path}` : 'exists';
+    return text(`${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name}: ${what}`);
+  }
+  return 'unknown';
+}
+
+function policyTable(planned: PlannedObject): string {
+  const rows = (planned.policyChanges ?? []).map((c) => [code(c.field), cell(c.before), cell(c.after)]);
+  if (!rows.length) return 'No guardrail changes.';
+  return cappedTable(['Field', 'Before', 'After'], rows, maxRows);
+}
+
+function cell(value: string | undefined): string {
+  return value === undefined ? '–' : code(value.length > 100 ? `${value.slice(0, 99)}…` : value);
+}

@@ -1,0 +1,227 @@
+// Posts the result of every finished ChaosExperiment back to GitHub. It only reads the cluster:
+// experiments (listed periodically) and Argo CD Applications. One-off runs get one comment on the
+// PR that merged their revision; runs of a ChaosSchedule update the revision's commit status and,
+// if enabled, the schedule's tracking issue. Idempotent through comment markers: a restarted
+// reporter finds what it posted and writes nothing again.
+import type { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+import type { KubeHttp } from '../../controller/kube/kube-http.ts';
+import { resourcePath, resources } from '../../controller/kube/paths.ts';
+import { Coalescer } from '../github/coalescer.ts';
+import { type UpsertAction, upsertMarkedComment } from '../github/marked-comment.ts';
+import { type ExperimentObject, isFinished, runKey, scheduleOwner } from './experiment-view.ts';
+import { type ResultLinks, renderResultComment, resultMarker, verdictOf } from './result-comment.ts';
+import { type GitHubRepositoryName, type ResolvedRevision, resolveRevision } from './revision.ts';
+import { postScheduleStatus, reportToTrackingIssue } from './schedule-reporting.ts';
+
+export interface ResultsReporterOptions {
+  kube: KubeHttp;
+  octokit: Octokit;
+  /** Used when the Application's repoURL is not a GitHub URL, or without Argo CD. */
+  defaultRepository?: GitHubRepositoryName;
+  argocdNamespace?: string;
+  /** Keep one tracking issue per ChaosSchedule. */
+  trackingIssues?: boolean;
+  links?: Omit<ResultLinks, 'repository'>;
+  /** Several sightings of one finished run within this window are reported once (default 500 ms). */
+  coalesceWindowMs?: number;
+  logger?: Logger;
+}
+
+export type ReportOutcome =
+  | { kind: 'pull-request'; pullNumber: number; comment: UpsertAction }
+  | { kind: 'schedule'; statusId?: number; issueNumber?: number; comment?: UpsertAction }
+  | { kind: 'skipped'; reason: string };
+
+const maxRemembered = 10_000;
+
+/** The PR that brought a commit in: a merged one associated with the commit, preferring the merge commit match. */
+export async function findMergedPullRequest(options: {
+  octokit: Octokit;
+  repository: GitHubRepositoryName;
+  sha: string;
+}): Promise<number | undefined> {
+  const pulls = await options.octokit.paginate(
+    options.octokit.rest.repos.listPullRequestsAssociatedWithCommit,
+    {
+      ...options.repository,
+      commit_sha: options.sha,
+      per_page: 100,
+    },
+  );
+  const merged = pulls.filter((pull) => pull.merged_at);
+  const exact = merged.find((pull) => pull.merge_commit_sha === options.sha);
+  return (exact ?? merged[0])?.number;
+}
+
+export class ResultsReporter {
+  readonly #options: ResultsReporterOptions;
+  readonly #coalescer: Coalescer<ExperimentObject>;
+  /** Runs already reported by this process, oldest first (bounded; GitHub markers are the real record). */
+  readonly #reported = new Set<string>();
+  readonly outcomes = new Map<string, ReportOutcome>();
+  #timer: NodeJS.Timeout | undefined;
+  #scan: Promise<unknown> | undefined;
+  #stopped = false;
+
+  constructor(options: ResultsReporterOptions) {
+    this.#options = options;
+    this.#coalescer = new Coalescer<ExperimentObject>({
+      windowMs: options.coalesceWindowMs ?? 500,
+      handle: async (key, experiment) => {
+        const outcome = await this.#report(experiment);
+        this.outcomes.set(key, outcome);
+        this.#remember(key);
+        options.logger?.info({ run: key, outcome }, 'result reported');
+      },
+    });
+  }
+
+  /** Reports one finished run (coalesced per run). Unfinished runs are ignored. */
+  async report(experiment: ExperimentObject): Promise<ReportOutcome | undefined> {
+    if (!isFinished(experiment)) return undefined;
+    const key = runKey(experiment);
+    if (!this.#reported.has(key)) await this.#coalescer.submit(key, experiment);
+    return this.outcomes.get(key);
+  }
+
+  /** Lists every experiment once and reports the finished, not yet reported runs. */
+  async scanOnce(): Promise<number> {
+    const experiments = await this.#listExperiments();
+    const fresh = experiments.filter(
+      (experiment) => isFinished(experiment) && !this.#reported.has(runKey(experiment)),
+    );
+    const results = await Promise.allSettled(fresh.map((experiment) => this.report(experiment)));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.#options.logger?.error({ error: (result.reason as Error).message }, 'reporting a result failed');
+      }
+    }
+    return results.filter((result) => result.status === 'fulfilled').length;
+  }
+
+  start(options: { intervalMs: number }): void {
+    const tick = () => {
+      if (this.#stopped) return;
+      this.#scan = this.scanOnce()
+        .catch((error: unknown) =>
+          this.#options.logger?.error({ error: (error as Error).message }, 'scan failed'),
+        )
+        .finally(() => {
+          if (!this.#stopped) this.#timer = setTimeout(tick, options.intervalMs);
+        });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#scan;
+    await this.#coalescer.flush();
+  }
+
+  #remember(key: string): void {
+    this.#reported.add(key);
+    if (this.#reported.size > maxRemembered)
+      this.#reported.delete(this.#reported.values().next().value as string);
+  }
+
+  async #listExperiments(): Promise<ExperimentObject[]> {
+    const items: ExperimentObject[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 1000; page += 1) {
+      const list = await this.#options.kube.request<{
+        items?: ExperimentObject[];
+        metadata?: { continue?: string };
+      }>({
+        method: 'GET',
+        path: resourcePath(resources.experiments),
+        query: { limit: 500, continue: token },
+      });
+      items.push(...(list.items ?? []));
+      token = list.metadata?.continue || undefined;
+      if (!token) break;
+    }
+    return items;
+  }
+
+  async #report(experiment: ExperimentObject): Promise<ReportOutcome> {
+    const { octokit } = this.#options;
+    const revision = await resolveRevision({
+      experiment,
+      kube: this.#options.kube,
+      argocdNamespace: this.#options.argocdNamespace,
+    });
+    if (!revision)
+      return {
+        kind: 'skipped',
+        reason: 'no Git revision: neither status.revision nor an Argo CD tracking id',
+      };
+    const repository = revision.repository ?? this.#options.defaultRepository;
+    if (!repository) return { kind: 'skipped', reason: 'the revision is not from a GitHub repository' };
+    const body = renderResultComment({ experiment, revision, links: { ...this.#options.links, repository } });
+    const schedule = scheduleOwner(experiment);
+    if (schedule) return this.#reportScheduled({ experiment, schedule, revision, repository, body });
+    const pullNumber = await findMergedPullRequest({ octokit, repository, sha: revision.sha });
+    if (pullNumber === undefined)
+      return { kind: 'skipped', reason: `no merged pull request for ${revision.sha}` };
+    const comment = await upsertMarkedComment({
+      octokit,
+      ...repository,
+      issueNumber: pullNumber,
+      marker: resultMarker(experiment),
+      body,
+    });
+    return { kind: 'pull-request', pullNumber, comment: comment.action };
+  }
+
+  async #reportScheduled(options: {
+    experiment: ExperimentObject;
+    schedule: NonNullable<ReturnType<typeof scheduleOwner>>;
+    revision: ResolvedRevision;
+    repository: GitHubRepositoryName;
+    body: string;
+  }): Promise<ReportOutcome> {
+    const { octokit } = this.#options;
+    const { experiment, schedule, revision, repository, body } = options;
+    const verdict = verdictOf(experiment);
+    const summary = experiment.status?.report?.summary ?? experiment.metadata.name;
+    if (!this.#options.trackingIssues) {
+      const statusId = await postScheduleStatus({
+        octokit,
+        repository,
+        sha: revision.sha,
+        experiment,
+        schedule,
+        verdict,
+        summary,
+      });
+      return { kind: 'schedule', statusId };
+    }
+    // The issue comment is the record of this run: the status goes out only when the comment is new
+    // or changed, so a restart replaying the run writes nothing.
+    const tracked = await reportToTrackingIssue({
+      octokit,
+      repository,
+      experiment,
+      schedule,
+      verdict,
+      marker: resultMarker(experiment),
+      comment: body,
+    });
+    let statusId: number | undefined;
+    if (tracked.comment.action !== 'unchanged') {
+      statusId = await postScheduleStatus({
+        octokit,
+        repository,
+        sha: revision.sha,
+        experiment,
+        schedule,
+        verdict,
+        summary,
+      });
+    }
+    return { kind: 'schedule', statusId, issueNumber: tracked.issueNumber, comment: tracked.comment.action };
+  }
+}

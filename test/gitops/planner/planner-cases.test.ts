@@ -1,0 +1,244 @@
+// Planner behaviour that needs no git and no API server: an in-memory repository and a static
+// cluster. Offline plans, an unreadable cluster, hostile names, caps, moves and duplicates,
+// blackout fire times, and the policy function being the controller's own.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { PodSummary } from '../../../controller/core/pod-candidates.ts';
+import {
+  type ClusterReader,
+  cachedClusterReader,
+  staticClusterReader,
+} from '../../../gitops/planner/cluster-reader.ts';
+import { planPullRequest } from '../../../gitops/planner/plan-pull-request.ts';
+import { maxCommentLength } from '../../../gitops/planner/render-markdown.ts';
+import { planCommentMarker } from '../../../gitops/planner/types.ts';
+import { invalidYaml, latencyYaml, podKillYaml, policyYaml, scheduleYaml } from './manifests.ts';
+import { memoryRepository } from './memory-repository.ts';
+
+const NOW = new Date('2024-05-06T09:00:00Z');
+
+function pods(
+  count: number,
+  options: { namespace?: string; app?: string; owner?: string } = {},
+): PodSummary[] {
+  return Array.from({ length: count }, (_, i) => ({
+    namespace: options.namespace ?? 'shop',
+    name: `${options.app ?? 'checkout'}-${String(i).padStart(4, '0')}`,
+    uid: `uid-${i}`,
+    labels: { app: options.app ?? 'checkout' },
+    nodeName: `node-${i % 3}`,
+    phase: 'Running',
+    terminating: false,
+    owner: { kind: 'ReplicaSet', name: options.owner ?? `${options.app ?? 'checkout'}-rs` },
+    containers: [{ name: 'app' }],
+  }));
+}
+
+const optedIn = [{ name: 'shop', labels: { 'chaoscraft.io/allow': 'true' } }];
+
+function plan(head: Record<string, string>, cluster?: ClusterReader, base: Record<string, string> = {}) {
+  return planPullRequest({
+    repository: memoryRepository({ base, head: { ...base, ...head } }),
+    base: 'main',
+    head: 'feature',
+    ...(cluster ? { cluster } : {}),
+    now: NOW,
+  });
+}
+
+describe('planner cases', () => {
+  test('without a cluster: no live targets, cluster guardrails not checked, the plan says so', async () => {
+    const result = await plan({ 'e.yaml': podKillYaml() });
+    assert.equal(result.valid, true);
+    assert.equal(result.summary, '1 experiment: 1 planned without a cluster');
+    assert.match(result.markdown, /Planned without a cluster/);
+    assert.match(result.markdown, /\| `namespace-opt-in` \| ❔ not checked \|/);
+    assert.match(result.markdown, /\*\*Targets\*\* not resolved: planned without a cluster/);
+  });
+
+  test('without a cluster, guardrails that need none still deny (the PR policy applies)', async () => {
+    const result = await plan({
+      'p.yaml': policyYaml(),
+      'e.yaml': podKillYaml({ fault: 'podFailure: {}' }),
+    });
+    assert.equal(result.valid, false);
+    assert.match(result.markdown, /ChaosPolicy default denies podFailure/);
+  });
+
+  test('an unreadable cluster degrades to a plan without live targets, with the reason', async () => {
+    const broken: ClusterReader = {
+      pods: async () => {
+        throw new Error('pods is forbidden: User cannot list resource "pods"');
+      },
+      namespace: async () => undefined,
+      policies: async () => [],
+      nodes: async () => [],
+    };
+    const result = await plan({ 'e.yaml': podKillYaml() }, broken);
+    assert.match(result.markdown, /the cluster could not be read \(pods is forbidden/);
+    assert.equal(result.summary, '1 experiment: 1 planned without a cluster');
+  });
+
+  test('a cluster whose policies cannot be listed: planned as without a cluster', async () => {
+    const result = await plan(
+      { 'e.yaml': podKillYaml() },
+      {
+        ...staticClusterReader({}),
+        policies: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    );
+    assert.match(
+      result.markdown,
+      /The cluster could not be read \(connection refused\), so this is planned without it/,
+    );
+  });
+
+  test('each namespace and list is read once per plan, however many manifests need it', async () => {
+    const counts = { pods: 0, namespace: 0, policies: 0 };
+    const inner = staticClusterReader({ pods: pods(3), namespaces: optedIn });
+    const counting: ClusterReader = {
+      pods: (ns) => {
+        counts.pods++;
+        return inner.pods(ns);
+      },
+      namespace: (n) => {
+        counts.namespace++;
+        return inner.namespace(n);
+      },
+      policies: () => {
+        counts.policies++;
+        return inner.policies();
+      },
+      nodes: () => inner.nodes(),
+    };
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) files[`e${i}.yaml`] = podKillYaml({ name: `kill-${i}` });
+    const result = await plan(files, counting);
+    assert.equal(result.summary, '10 experiments: 10 would run');
+    assert.deepEqual(counts, { pods: 1, namespace: 1, policies: 1 });
+    // And the wrapper itself memoizes.
+    const cached = cachedClusterReader(counting);
+    await Promise.all([cached.pods('shop'), cached.pods('shop')]);
+    assert.equal(counts.pods, 2);
+  });
+
+  test('many targets fold into <details> and the list is capped', async () => {
+    const result = await plan(
+      { 'e.yaml': podKillYaml({ mode: 'all' }) },
+      staticClusterReader({ pods: pods(120), namespaces: optedIn }),
+    );
+    assert.match(result.markdown, /120 of 120 matching pods\n\n<details><summary>120 targets<\/summary>/);
+    assert.match(result.markdown, /…and 70 more\./);
+    assert.equal((result.markdown.match(/\| `shop\/checkout-\d{4}` \|/g) ?? []).length, 50);
+  });
+
+  test('hostile names and messages cannot inject Markdown, HTML or mentions', async () => {
+    const hostile = `apiVersion: chaoscraft.io/v1alpha1
+kind: ChaosExperiment
+metadata:
+  name: "<img src=x onerror=alert(1)> @octocat [x](http://evil) | col"
+  namespace: shop
+spec:
+  selector: {}
+  faults:
+    - podKill: {}
+  duration: 60s
+`;
+    const result = await plan({ 'h.yaml': hostile });
+    assert.equal(result.valid, false);
+    assert.ok(!result.markdown.includes('<img'), 'no raw HTML');
+    assert.ok(!result.markdown.includes('@octocat'), 'no mention');
+    assert.ok(!result.markdown.includes('[x](http://evil)'), 'no link');
+    assert.match(
+      result.markdown,
+      /&lt;img src=x onerror=alert\(1\)&gt; &#64;octocat \\\[x\\\]\(http:\/\/evil\) \\\| col/,
+    );
+  });
+
+  test('a manifest moved to another file is a change, not a stop and a start', async () => {
+    const result = await plan({ 'new/place.yaml': latencyYaml, 'old.yaml': '' }, undefined, {
+      'old.yaml': latencyYaml,
+    });
+    assert.ok(!result.markdown.includes('will stop'));
+    assert.match(result.markdown, /Other objects in changed files/);
+    assert.match(result.markdown, /`shop\/old-latency` \| \[new\/place\.yaml:1\]/);
+    assert.equal(result.summary, 'no ChaosCraft changes to plan');
+  });
+
+  test('the same object twice in the head is an error on the second copy', async () => {
+    const result = await plan({ 'a.yaml': podKillYaml(), 'b.yaml': podKillYaml() });
+    assert.equal(result.valid, false);
+    const duplicate = result.annotations.find((a) => /also defined in a\.yaml/.test(a.message));
+    assert.equal(duplicate?.path, 'b.yaml');
+  });
+
+  test('a schedule fire time inside a blackout window is flagged, not blocking', async () => {
+    // Windows every day 09:30–10:30 Berlin catch each 10:00 run.
+    const policy = policyYaml(
+      '  blackoutWindows:\n    - name: standup\n      schedule: "30 9 * * *"\n      duration: 1h\n      timeZone: Europe/Berlin\n',
+    );
+    const result = await plan(
+      { 'p.yaml': policy, 's.yaml': scheduleYaml },
+      staticClusterReader({ pods: pods(2), namespaces: optedIn }),
+    );
+    assert.equal(result.valid, true, result.summary);
+    assert.equal((result.markdown.match(/⏱️ skipped: inside blackout window standup/g) ?? []).length, 3);
+    assert.equal(result.annotations.filter((a) => a.title === 'chaoscraft policy: blackout').length, 3);
+  });
+
+  test('an experiment planned inside a blackout window is denied by the blackout guardrail', async () => {
+    const policy = policyYaml('  blackoutWindows:\n    - schedule: "0 8 * * 1"\n      duration: 2h\n');
+    const result = await plan(
+      { 'p.yaml': policy, 'e.yaml': podKillYaml() },
+      staticClusterReader({ pods: pods(2), namespaces: optedIn }),
+    );
+    assert.equal(result.valid, false);
+    assert.ok(result.annotations.some((a) => a.title === 'chaoscraft policy: blackout'));
+  });
+
+  test('a schedule that cannot be evaluated is invalid', async () => {
+    const result = await plan({ 's.yaml': scheduleYaml.replace('Europe/Berlin', 'Mars/Olympus_Mons') });
+    assert.equal(result.valid, false);
+    assert.ok(result.annotations.some((a) => a.title === 'chaoscraft: invalid schedule'));
+  });
+
+  test('reads only the changed blobs', async () => {
+    const base: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) base[`keep-${i}.yaml`] = podKillYaml({ name: `keep-${i}` });
+    const repository = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
+    await planPullRequest({ repository, base: 'main', head: 'feature', now: NOW });
+    assert.equal(repository.blobReads, 1);
+  });
+
+  test('a huge PR stays under the comment limit, blocking objects first', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 400; i++)
+      files[`team/e-${String(i).padStart(3, '0')}.yaml`] = podKillYaml({ name: `e-${i}` });
+    files['zz-broken.yaml'] = invalidYaml;
+    const result = await plan(files, staticClusterReader({ pods: pods(5), namespaces: optedIn }));
+    assert.ok(result.markdown.length <= maxCommentLength + 200, `length ${result.markdown.length}`);
+    assert.ok(result.markdown.startsWith(planCommentMarker));
+    const firstSection = result.markdown.indexOf('### ChaosExperiment');
+    assert.ok(
+      result.markdown.slice(firstSection).startsWith('### ChaosExperiment `shop/broken` · ❌ invalid'),
+    );
+    assert.equal(result.summary, '401 experiments: 400 would run, 1 invalid');
+  });
+
+  test('no ChaosCraft manifest changed', async () => {
+    const result = await plan({
+      'deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n',
+    });
+    assert.equal(result.valid, true);
+    assert.equal(result.summary, 'no ChaosCraft changes to plan');
+  });
+
+  test('an unreadable file (binary) is an error of the file', async () => {
+    const result = await plan({ 'bin.yaml': 'a\u0000b' });
+    assert.equal(result.valid, false);
+    assert.equal(result.summary, '1 file with errors');
+    assert.equal(result.annotations[0]?.title, 'chaoscraft: binary-file');
+  });
+});
