@@ -1,16 +1,26 @@
 // The `chaoscraft` command line: one binary, one subcommand per role.
 import { readFileSync } from 'node:fs';
 import { type Command, type CommandIo, UsageError } from './command.ts';
-import { controllerCommand } from './controller-command.ts';
-import { gitopsCommand } from './gitops-command.ts';
-import { planCommand } from './plan-command.ts';
-import { validateCommand } from './validate-command.ts';
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  validate: { run: validateCommand, summary: 'check ChaosCraft manifests in files and folders' },
-  plan: { run: planCommand, summary: 'print the plan a pull request would get' },
-  controller: { run: controllerCommand, summary: 'run the ChaosExperiment controller' },
-  gitops: { run: gitopsCommand, summary: 'publish PR plans and post experiment results to GitHub' },
+// Commands load on use: the controller need not carry Octokit and isomorphic-git in memory,
+// and `validate` starts without the Kubernetes client.
+const commands: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  validate: {
+    load: async () => (await import('./validate-command.ts')).validateCommand,
+    summary: 'check ChaosCraft manifests in files and folders',
+  },
+  plan: {
+    load: async () => (await import('./plan-command.ts')).planCommand,
+    summary: 'print the plan a pull request would get',
+  },
+  controller: {
+    load: async () => (await import('./controller-command.ts')).controllerCommand,
+    summary: 'run the ChaosExperiment controller',
+  },
+  gitops: {
+    load: async () => (await import('./gitops-command.ts')).gitopsCommand,
+    summary: 'publish PR plans and post experiment results to GitHub',
+  },
 };
 
 function usage(): string {
@@ -37,7 +47,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load())(rest, io);
   } catch (error) {
     const usageMistake =
       error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
