@@ -53,6 +53,8 @@ const soon = 1;
  * one experiment cannot hold a worker.
  */
 const maxStepsPerReconcile = 8;
+/** How soon to look again while a node agent has not confirmed an injection or a recovery. */
+const agentPollMs = 1000;
 
 type StepResult = { next: Experiment } | { done: { requeueAfter: number } | undefined };
 
@@ -138,6 +140,9 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     if (retry && retry.type !== 'probe' && !retry.ok) {
       throw new TransientError(`${retry.type} of ${retry.recordKey} will be retried: ${retry.message}`);
     }
+    // A node agent has not confirmed yet: look again soon (its status change also wakes us).
+    if (outcomes.some((o) => o.type !== 'probe' && !o.ok && o.pending))
+      return { done: { requeueAfter: agentPollMs } };
     if (plan.requeueAfterMs === 0) return { next: current };
     return {
       done:
@@ -168,8 +173,8 @@ async function perform(
 ): Promise<Outcome[]> {
   const work: (() => Promise<Outcome>)[] = [];
   for (const action of actions) {
-    if (action.type === 'inject') work.push(() => options.executor.inject(action));
-    else if (action.type === 'recover') work.push(() => options.executor.recover(action));
+    if (action.type === 'inject') work.push(() => options.executor.inject({ ...action, experiment }));
+    else if (action.type === 'recover') work.push(() => options.executor.recover({ ...action, experiment }));
     else if (action.type === 'runProbes') {
       for (const probeName of action.names) {
         work.push(() => options.probes.run({ experiment, name: probeName, phase: action.phase }));

@@ -34,6 +34,8 @@ export class ClusterCaches implements ClusterView {
   readonly namespaces: ResilientInformer<Labelled>;
   readonly nodes: ResilientInformer<Labelled>;
   readonly policyInformer: ResilientInformer<Policy>;
+  /** Only the metadata and conditions of injections: enough to wake their experiments. */
+  readonly injections: ResilientInformer<KubernetesObject>;
 
   constructor(options: { kubeConfig: KubeConfig; http: KubeHttp; clock: Clock; logger: RuntimeLogger }) {
     const common = { kubeConfig: options.kubeConfig, http: options.http };
@@ -74,6 +76,21 @@ export class ClusterCaches implements ClusterView {
     this.policyInformer = informer<Policy>(
       'chaospolicies',
       kubeListWatch({ ...common, resource: resources.policies }),
+    );
+    this.injections = informer<KubernetesObject>(
+      'chaosinjections',
+      kubeListWatch({
+        ...common,
+        resource: resources.injections,
+        transform: (o) => ({
+          metadata: {
+            name: o.metadata?.name,
+            namespace: o.metadata?.namespace,
+            resourceVersion: o.metadata?.resourceVersion,
+            labels: o.metadata?.labels,
+          },
+        }),
+      }),
     );
   }
 

@@ -8,6 +8,7 @@ import { createProbeRunner } from '../experiments/probe-runner.ts';
 import { createExperimentReconciler } from '../experiments/reconciler.ts';
 import { createEventRecorder } from '../kube/event-recorder.ts';
 import { createExperimentWriter } from '../kube/experiment-api.ts';
+import { createInjectionClient, experimentLabel } from '../kube/injections.ts';
 import { createKubeHttp } from '../kube/kube-http.ts';
 import { createObjectReader } from '../kube/object-reader.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -76,7 +77,12 @@ export class ControllerManager {
       getExperiment: (key) => this.caches.experiments.getByKey(key),
       view: this.caches,
       writer: createExperimentWriter(http),
-      executor: createFaultExecutor({ http, now }),
+      executor: createFaultExecutor({
+        http,
+        injections: createInjectionClient(http),
+        podContainers: (namespace, name) => this.caches.pods.get({ namespace, name })?.containers ?? [],
+        now,
+      }),
       probes: createProbeRunner({
         providers: {
           http: createHttpProbeProvider(),
@@ -120,6 +126,18 @@ export class ControllerManager {
       onAdd: enqueue,
       onUpdate: (_before, after) => enqueue(after),
       onDelete: enqueue,
+    });
+    // An agent reporting on an injection wakes the experiment that owns it.
+    const enqueueOwner = (injection: {
+      metadata?: { namespace?: string; labels?: Record<string, string> };
+    }) => {
+      const owner = injection.metadata?.labels?.[experimentLabel];
+      if (owner) this.queue.add(`${injection.metadata?.namespace ?? ''}/${owner}`);
+    };
+    this.caches.injections.addHandlers({
+      onAdd: enqueueOwner,
+      onUpdate: (_before, after) => enqueueOwner(after),
+      onDelete: enqueueOwner,
     });
     // A suspended policy must stop running experiments at once (the kill switch).
     this.caches.policyInformer.addHandlers({

@@ -29,6 +29,8 @@ export function applyOutcomes(
         record.state = 'injected';
         record.injectedAt = at;
         delete record.message;
+      } else if (outcome.pending) {
+        record.message = outcome.message.slice(0, 4096);
       } else if (!outcome.retryable) {
         record.state = 'failed';
         record.message = outcome.message.slice(0, 4096);
@@ -39,6 +41,8 @@ export function applyOutcomes(
       record.state = 'recovered';
       record.recoveredAt = at;
       delete record.message;
+    } else if (outcome.pending) {
+      record.message = outcome.message.slice(0, 4096);
     } else {
       // A fault that could not be removed stays injected and is retried: recovery is never given up.
       record.message = `recovery failed, retrying: ${outcome.message}`.slice(0, 4096);

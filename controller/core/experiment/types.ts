@@ -74,7 +74,13 @@ export type Outcome =
       ok: false;
       at: Date;
       message: string;
+      /** Worth another try with back-off (API trouble). */
       retryable: boolean;
+      /**
+       * Under way but not confirmed (a node agent has not reported yet): the record keeps its
+       * state and the run looks again soon; not an error.
+       */
+      pending?: boolean;
     }
   | {
       type: 'probe';

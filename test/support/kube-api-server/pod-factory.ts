@@ -1,5 +1,6 @@
 // Pods as a scheduler and kubelet would leave them: there is no kubelet here, so the server (and the
 // test helpers) give pods a Running phase and Ready conditions themselves.
+import { createHash } from 'node:crypto';
 import type { JsonObject } from './resource-types.ts';
 
 function podIpFor(name: string): string {
@@ -42,7 +43,8 @@ export function runningPodStatus(options: { pod: JsonObject; timestamp: string }
       name: containerName,
       image: spec?.containers?.[index]?.image ?? 'busybox',
       imageID: '',
-      containerID: `containerd://${name}-${containerName}`,
+      // Real runtimes report 64 hex digits; derive them so the same pod always gets the same ID.
+      containerID: `containerd://${createHash('sha256').update(`${name}/${containerName}`).digest('hex')}`,
       ready: true,
       started: true,
       restartCount: 0,
