@@ -101,6 +101,7 @@ export class ClusterCaches implements ClusterView {
       this.namespaces,
       this.nodes,
       this.policyInformer,
+      this.injections,
     ] as ResilientInformer<KubernetesObject>[];
   }
 
