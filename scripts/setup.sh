@@ -13,6 +13,7 @@ declare -A wanted=(
   [iproute2]=ip
   [iputils-ping]=ping
   [git]=git
+  [lua5.4]=lua5.4
 )
 missing=()
 for pkg in "${!wanted[@]}"; do
