@@ -15,6 +15,7 @@ Options:
   --kubeconfig <file>        kubeconfig to use (default: in-cluster, else $KUBECONFIG / ~/.kube/config)
   --namespace <ns>           the controller's own namespace: lease home, protected from experiments
                              (default: $POD_NAMESPACE or chaoscraft-system)
+  --watch-namespaces <a,b>   reconcile experiments only in these namespaces (default: all)
   --leader-elect <bool>      only the replica holding the Lease reconciles (default true)
   --lease-name <name>        Lease name (default chaoscraft-controller)
   --health-address <addr>    /healthz, /readyz and /metrics (default :8081; "off" for none)
@@ -29,6 +30,7 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     options: {
       kubeconfig: { type: 'string' },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'chaoscraft-system' },
+      'watch-namespaces': { type: 'string', default: '' },
       'leader-elect': { type: 'string', default: 'true' },
       'lease-name': { type: 'string', default: 'chaoscraft-controller' },
       'health-address': { type: 'string', default: ':8081' },
@@ -50,6 +52,12 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(values['log-level'])) {
     throw new UsageError('--log-level must be trace, debug, info, warn or error');
   }
+  const watchNamespaces = values['watch-namespaces']
+    .split(',')
+    .map((ns) => ns.trim())
+    .filter(Boolean);
+  const badNamespace = watchNamespaces.find((ns) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns));
+  if (badNamespace) throw new UsageError(`--watch-namespaces: "${badNamespace}" is not a namespace name`);
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
@@ -61,6 +69,7 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     namespace: values.namespace,
     logger,
     workers,
+    watchNamespaces,
     leaderElection: { enabled: values['leader-elect'] === 'true', leaseName: values['lease-name'] },
     healthAddress: values['health-address'] === 'off' ? undefined : values['health-address'],
     prometheusUrl: values['prometheus-url'],

@@ -7,9 +7,9 @@ import { workloadKey } from '../core/pod-candidates.ts';
 import type { ClusterView } from '../experiments/observe.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
-import { resources } from '../kube/paths.ts';
+import { type ResourceRef, resources } from '../kube/paths.ts';
 import { type PodRecord, summarizePod } from '../kube/pod-summary.ts';
-import { type Clock, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
+import { type Clock, InformerGroup, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
 
 type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
 type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
@@ -28,16 +28,25 @@ function keepLabels(object: KubernetesObject): Labelled {
   };
 }
 
+export interface ClusterCachesOptions {
+  kubeConfig: KubeConfig;
+  http: KubeHttp;
+  clock: Clock;
+  logger: RuntimeLogger;
+  /** Watch experiments, pods and injections only here (one informer each); all namespaces if empty. */
+  namespaces?: string[];
+}
+
 export class ClusterCaches implements ClusterView {
-  readonly experiments: ResilientInformer<Experiment>;
-  readonly pods: ResilientInformer<PodRecord>;
+  readonly experiments: InformerGroup<Experiment>;
+  readonly pods: InformerGroup<PodRecord>;
   readonly namespaces: ResilientInformer<Labelled>;
   readonly nodes: ResilientInformer<Labelled>;
   readonly policyInformer: ResilientInformer<Policy>;
-  /** Only the metadata and conditions of injections: enough to wake their experiments. */
-  readonly injections: ResilientInformer<KubernetesObject>;
+  /** Only the metadata of injections: enough to wake their experiments. */
+  readonly injections: InformerGroup<KubernetesObject>;
 
-  constructor(options: { kubeConfig: KubeConfig; http: KubeHttp; clock: Clock; logger: RuntimeLogger }) {
+  constructor(options: ClusterCachesOptions) {
     const common = { kubeConfig: options.kubeConfig, http: options.http };
     const informer = <T extends KubernetesObject>(
       name: string,
@@ -45,26 +54,39 @@ export class ClusterCaches implements ClusterView {
       indexers = {},
     ) =>
       new ResilientInformer<T>({ listWatch, clock: options.clock, logger: options.logger, name, indexers });
-    this.experiments = informer<Experiment>(
-      'chaosexperiments',
-      kubeListWatch({ ...common, resource: resources.experiments }),
-      {
+    const scoped = options.namespaces?.length ? options.namespaces : undefined;
+    /** One informer per watched namespace, or one for the whole cluster. */
+    const namespaced = <T extends KubernetesObject>(
+      name: string,
+      resource: Omit<ResourceRef, 'name' | 'subresource' | 'namespace'>,
+      extra: {
+        transform?: (object: KubernetesObject) => T;
+        indexers?: Record<string, (object: T) => string[]>;
+      } = {},
+    ) =>
+      new InformerGroup<T>(
+        (scoped ?? [undefined]).map((namespace) =>
+          informer<T>(
+            namespace ? `${name}/${namespace}` : name,
+            kubeListWatch<T>({ ...common, resource: { ...resource, namespace }, transform: extra.transform }),
+            extra.indexers,
+          ),
+        ),
+        scoped,
+      );
+    this.experiments = namespaced<Experiment>('chaosexperiments', resources.experiments, {
+      indexers: {
         // Experiments that are injecting or running, for maxConcurrentExperiments without a scan.
         active: (experiment: Experiment) => {
           const succeeded = findCondition(experiment.status?.conditions, 'Succeeded');
           return succeeded?.status === 'Unknown' && runningReasons.has(succeeded.reason) ? ['yes'] : [];
         },
       },
-    );
-    this.pods = informer<PodRecord>(
-      'pods',
-      kubeListWatch({
-        ...common,
-        resource: resources.pods,
-        transform: (pod) => summarizePod(pod as Parameters<typeof summarizePod>[0]),
-      }),
-      { workload: (pod: PodRecord) => (pod.owner ? [workloadKey(pod.namespace, pod.owner)] : []) },
-    );
+    });
+    this.pods = namespaced<PodRecord>('pods', resources.pods, {
+      transform: (pod) => summarizePod(pod as Parameters<typeof summarizePod>[0]),
+      indexers: { workload: (pod: PodRecord) => (pod.owner ? [workloadKey(pod.namespace, pod.owner)] : []) },
+    });
     this.namespaces = informer<Labelled>(
       'namespaces',
       kubeListWatch({ ...common, resource: resources.namespaces, transform: keepLabels }),
@@ -77,32 +99,25 @@ export class ClusterCaches implements ClusterView {
       'chaospolicies',
       kubeListWatch({ ...common, resource: resources.policies }),
     );
-    this.injections = informer<KubernetesObject>(
-      'chaosinjections',
-      kubeListWatch({
-        ...common,
-        resource: resources.injections,
-        transform: (o) => ({
-          metadata: {
-            name: o.metadata?.name,
-            namespace: o.metadata?.namespace,
-            resourceVersion: o.metadata?.resourceVersion,
-            labels: o.metadata?.labels,
-          },
-        }),
+    this.injections = namespaced<KubernetesObject>('chaosinjections', resources.injections, {
+      transform: (o) => ({
+        metadata: {
+          name: o.metadata?.name,
+          namespace: o.metadata?.namespace,
+          resourceVersion: o.metadata?.resourceVersion,
+          labels: o.metadata?.labels,
+        },
       }),
-    );
+    });
   }
 
-  all(): ResilientInformer<KubernetesObject>[] {
-    return [
-      this.experiments,
-      this.pods,
-      this.namespaces,
-      this.nodes,
-      this.policyInformer,
-      this.injections,
-    ] as ResilientInformer<KubernetesObject>[];
+  /** Everything that must run and sync before the controller acts. */
+  all(): {
+    run(options: { signal: AbortSignal }): Promise<unknown>;
+    waitForSync(o: { signal?: AbortSignal }): Promise<boolean>;
+    hasSynced(): boolean;
+  }[] {
+    return [this.experiments, this.pods, this.namespaces, this.nodes, this.policyInformer, this.injections];
   }
 
   hasSynced(): boolean {

@@ -46,6 +46,8 @@ export interface ControllerManagerOptions {
   healthAddress?: string;
   prometheusUrl?: string;
   clock?: Clock;
+  /** Reconcile experiments only in these namespaces (namespaced RBAC suffices for them); all if empty. */
+  watchNamespaces?: string[];
   /** Test-only crash points (runtime/failpoints.ts). */
   failpoint?: Failpoint;
 }
@@ -66,7 +68,13 @@ export class ControllerManager {
     const clock = options.clock ?? systemClock;
     this.metrics = createControllerMetrics();
     const http = createKubeHttp(options.kubeConfig);
-    this.caches = new ClusterCaches({ kubeConfig: options.kubeConfig, http, clock, logger: options.logger });
+    this.caches = new ClusterCaches({
+      kubeConfig: options.kubeConfig,
+      http,
+      clock,
+      logger: options.logger,
+      namespaces: options.watchNamespaces,
+    });
     this.queue = new WorkQueue({
       clock,
       name: 'chaosexperiments',

@@ -2,6 +2,7 @@
 export * from './clock.ts';
 export * from './errors.ts';
 export * from './graceful-shutdown.ts';
+export * from './informer/informer-group.ts';
 export * from './informer/kube-list-watch.ts';
 export * from './informer/list-watch.ts';
 export * from './informer/object-store.ts';

@@ -129,3 +129,51 @@ test('/healthz, /readyz and /metrics answer', async () => {
   assert.match(metrics, /chaoscraft_reconcile_total\{controller="chaosexperiment",result="/);
   assert.match(metrics, /chaoscraft_experiments_total\{result="True",reason="Completed"\} 1/);
 });
+
+test('--watch-namespaces: a controller restricted to other namespaces leaves this one alone', async () => {
+  server.create({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'elsewhere', labels: { 'chaoscraft.io/allow': 'true' } },
+  });
+  await controller.close();
+  const restricted = await startController(server, { watchNamespaces: ['elsewhere'] });
+  try {
+    server.create(experiment('not-watched', {}));
+    server.create({
+      ...experiment('watched', {}),
+      metadata: { name: 'watched', namespace: 'elsewhere' },
+      spec: { ...experiment('watched', {}).spec, selector: { names: ['none'] } },
+    });
+    const deadline = Date.now() + 10_000;
+    let watched: Record<string, unknown> | undefined;
+    while (Date.now() < deadline) {
+      watched = server.get({
+        apiVersion: 'chaoscraft.io/v1alpha1',
+        kind: 'ChaosExperiment',
+        namespace: 'elsewhere',
+        name: 'watched',
+      }) as Record<string, unknown>;
+      if ((watched?.status as { completionTime?: string } | undefined)?.completionTime) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(
+      condition(watched as never, 'Succeeded')?.reason,
+      'NoTargets',
+      'the watched namespace is reconciled',
+    );
+    assert.equal(
+      getExperiment(server, 'not-watched')?.status,
+      undefined,
+      'the other namespace is not touched',
+    );
+    const lists = server.requestLog.filter((r) => r.verb === 'list' && r.resource === 'chaosexperiments');
+    assert.ok(
+      lists.some((r) => r.namespace === 'elsewhere'),
+      'experiments are listed per namespace',
+    );
+  } finally {
+    await restricted.close();
+    controller = await startController(server);
+  }
+});
