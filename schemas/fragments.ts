@@ -136,6 +136,7 @@ export const conditions: JsonSchema = {
 /** The metadata schema used for validation outside the cluster (CRDs keep `metadata` opaque). */
 export const manifestMetadata: JsonSchema = {
   type: 'object',
+  title: 'ObjectMeta',
   description: 'Standard object metadata.',
   properties: {
     name: objectName('The object name.'),

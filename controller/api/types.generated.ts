@@ -21,43 +21,44 @@ export interface ChaosExperiment {
    * Always ChaosExperiment.
    */
   kind: string;
-  /**
-   * Standard object metadata.
-   */
-  metadata: {
-    /**
-     * The object name.
-     */
-    name?: string;
-    /**
-     * A prefix for a generated name.
-     */
-    generateName?: string;
-    /**
-     * The namespace; the one in the kubeconfig or Argo CD Application when omitted.
-     */
-    namespace?: string;
-    /**
-     * Labels.
-     */
-    labels?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-    /**
-     * Annotations.
-     */
-    annotations?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-  };
+  metadata: ObjectMeta;
   spec: ChaosExperimentSpec;
   status?: ChaosExperimentStatus;
+}
+/**
+ * Standard object metadata.
+ */
+export interface ObjectMeta {
+  /**
+   * The object name.
+   */
+  name?: string;
+  /**
+   * A prefix for a generated name.
+   */
+  generateName?: string;
+  /**
+   * The namespace; the one in the kubeconfig or Argo CD Application when omitted.
+   */
+  namespace?: string;
+  /**
+   * Labels.
+   */
+  labels?: {
+    /**
+     * A value.
+     */
+    [k: string]: string;
+  };
+  /**
+   * Annotations.
+   */
+  annotations?: {
+    /**
+     * A value.
+     */
+    [k: string]: string;
+  };
 }
 /**
  * What to break, where, for how long, and what must stay true meanwhile.
@@ -848,41 +849,7 @@ export interface ChaosSchedule {
    * Always ChaosSchedule.
    */
   kind: string;
-  /**
-   * Standard object metadata.
-   */
-  metadata: {
-    /**
-     * The object name.
-     */
-    name?: string;
-    /**
-     * A prefix for a generated name.
-     */
-    generateName?: string;
-    /**
-     * The namespace; the one in the kubeconfig or Argo CD Application when omitted.
-     */
-    namespace?: string;
-    /**
-     * Labels.
-     */
-    labels?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-    /**
-     * Annotations.
-     */
-    annotations?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-  };
+  metadata: ObjectMeta;
   spec: ChaosScheduleSpec;
   status?: ChaosScheduleStatus;
 }
@@ -1008,41 +975,7 @@ export interface ChaosPolicy {
    * Always ChaosPolicy.
    */
   kind: string;
-  /**
-   * Standard object metadata.
-   */
-  metadata: {
-    /**
-     * The object name.
-     */
-    name?: string;
-    /**
-     * A prefix for a generated name.
-     */
-    generateName?: string;
-    /**
-     * The namespace; the one in the kubeconfig or Argo CD Application when omitted.
-     */
-    namespace?: string;
-    /**
-     * Labels.
-     */
-    labels?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-    /**
-     * Annotations.
-     */
-    annotations?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-  };
+  metadata: ObjectMeta;
   spec: ChaosPolicySpec;
   status?: ChaosPolicyStatus;
 }
@@ -1183,41 +1116,7 @@ export interface ChaosInjection {
    * Always ChaosInjection.
    */
   kind: string;
-  /**
-   * Standard object metadata.
-   */
-  metadata: {
-    /**
-     * The object name.
-     */
-    name?: string;
-    /**
-     * A prefix for a generated name.
-     */
-    generateName?: string;
-    /**
-     * The namespace; the one in the kubeconfig or Argo CD Application when omitted.
-     */
-    namespace?: string;
-    /**
-     * Labels.
-     */
-    labels?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-    /**
-     * Annotations.
-     */
-    annotations?: {
-      /**
-       * A value.
-       */
-      [k: string]: string;
-    };
-  };
+  metadata: ObjectMeta;
   spec: ChaosInjectionSpec;
   status?: ChaosInjectionStatus;
 }
