@@ -15,6 +15,7 @@ import type { ExperimentWriter } from '../kube/experiment-api.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { type Reconciler, TransientError } from '../runtime/index.ts';
+import { mapInOrder } from '../runtime/map-in-order.ts';
 import type { FaultExecutor } from './executor.ts';
 import { type ClusterView, observeExperiment } from './observe.ts';
 import { WrittenObjects } from './written-objects.ts';
@@ -181,16 +182,7 @@ async function perform(
       }
     }
   }
-  const outcomes = new Array<Outcome>(work.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const index = next++;
-      outcomes[index] = await work[index]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
-  return outcomes;
+  return mapInOrder(work, concurrency, (run) => run());
 }
 
 function recordMetrics(

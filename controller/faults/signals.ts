@@ -1,4 +1,5 @@
 /** Signalling processes by identity (PID + start time), never by bare PID. */
+import { signalNames } from '../../schemas/fragments.ts';
 import { isSameProcess } from '../agent/node/proc.ts';
 import type { ProcessRef } from './fault.ts';
 
@@ -13,15 +14,8 @@ export type SignalName =
   | 'SIGSTOP'
   | 'SIGCONT';
 
-export const KILL_SIGNALS = [
-  'SIGKILL',
-  'SIGTERM',
-  'SIGINT',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-] as const;
+/** The signals an experiment may send: the schema's list, the one source. */
+export const KILL_SIGNALS = signalNames;
 
 /**
  * Sends `signal` only if the PID still belongs to the process that started at `startTime`.

@@ -36,17 +36,30 @@ export async function readManifestSource({ file, fs = fsPromises }: ReadSourceOp
   } catch (error) {
     return ioFailure(file, error);
   }
-  // The size can change between stat and read; check what was actually read.
-  if (bytes.length > maxManifestBytes) {
-    return fail('file-too-large', `file is over ${maxManifestBytes} bytes (1 MiB) and is refused`);
+  return decodeManifestBytes({ file, bytes });
+}
+
+/** Refuses bytes that are not a reasonable manifest (too large, binary, not UTF-8); else the text. */
+export function decodeManifestBytes({ file, bytes }: { file: string; bytes: Uint8Array }): ReadResult {
+  const fail = (code: Diagnostic['code'], message: string, line = 0): ReadResult => ({
+    ok: false,
+    diagnostic: { severity: 'error', code, file, line, column: line ? 1 : 0, message },
+  });
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The size can change between stat and read (or come from Git); check what was actually read.
+  if (buffer.length > maxManifestBytes) {
+    return fail(
+      'file-too-large',
+      `file is ${buffer.length} bytes; manifests over ${maxManifestBytes} bytes (1 MiB) are refused`,
+    );
   }
-  const nul = bytes.indexOf(0);
+  const nul = buffer.indexOf(0);
   if (nul !== -1)
-    return fail('binary-file', 'file contains NUL bytes: it is binary, not YAML', lineOfOffset(bytes, nul));
-  if (!isUtf8(bytes)) {
-    return fail('not-utf8', 'file is not valid UTF-8 text', firstInvalidUtf8Line(bytes));
+    return fail('binary-file', 'file contains NUL bytes: it is binary, not YAML', lineOfOffset(buffer, nul));
+  if (!isUtf8(buffer)) {
+    return fail('not-utf8', 'file is not valid UTF-8 text', firstInvalidUtf8Line(buffer));
   }
-  let text = bytes.toString('utf8');
+  let text = buffer.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text };
 }

@@ -1,6 +1,7 @@
 // Validation of manifest files and text: the one pipeline behind `chaoscraft validate`, the PR
 // planner and the standalone mode's repository reader.
 import type { promises as fsPromises } from 'node:fs';
+import { mapInOrder } from '../runtime/map-in-order.ts';
 import { checkDocument, type ManifestObject } from './check-document.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { type ParseResult, parseDocuments } from './parse-documents.ts';
@@ -102,23 +103,6 @@ function merge(report: ValidationReport, outcome: FileOutcome): void {
 }
 
 const readConcurrency = 16;
-
-async function mapInOrder<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function emptyReport(): ValidationReport {
   return { files: 0, objects: [], validObjects: [], diagnostics: [], ignored: [] };

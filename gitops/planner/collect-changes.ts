@@ -1,12 +1,12 @@
 // From changed files to changed objects: reads the changed blobs (and nothing else), validates
 // them with the same pipeline as `chaoscraft validate`, and pairs objects before and after by
 // identity, so a manifest moved to another file is a change, not a removal plus an addition.
-import { isUtf8 } from 'node:buffer';
 import { isDeepStrictEqual } from 'node:util';
 import type { ManifestObject } from '../../controller/manifests/check-document.ts';
 import type { Diagnostic } from '../../controller/manifests/diagnostic.ts';
-import { maxManifestBytes } from '../../controller/manifests/read-source.ts';
+import { decodeManifestBytes } from '../../controller/manifests/read-source.ts';
 import { validateText } from '../../controller/manifests/validate.ts';
+import { mapInOrder } from '../../controller/runtime/map-in-order.ts';
 import type { ChangedFile, GitRepository } from '../repository/types.ts';
 
 export type ObjectChangeKind = 'added' | 'modified' | 'removed' | 'unchanged';
@@ -52,8 +52,12 @@ export async function collectChanges(options: {
 }): Promise<CollectedChanges> {
   const { repository, files } = options;
   const [headTexts, baseTexts] = await Promise.all([
-    mapLimited(files, (f) => (f.headOid ? decode(repository, f.path, f.headOid) : undefined)),
-    mapLimited(files, (f) => (f.baseOid ? decode(repository, f.path, f.baseOid) : undefined)),
+    mapInOrder(files, readConcurrency, (f) =>
+      f.headOid ? decode(repository, f.path, f.headOid) : undefined,
+    ),
+    mapInOrder(files, readConcurrency, (f) =>
+      f.baseOid ? decode(repository, f.path, f.baseOid) : undefined,
+    ),
   ]);
   const diagnostics: Diagnostic[] = [];
   const headObjects: { object: ManifestObject; valid: boolean; diagnostics: Diagnostic[] }[] = [];
@@ -148,28 +152,6 @@ type Decoded = { text: string } | { diagnostic: Diagnostic };
 
 /** The same refusals as `chaoscraft validate` for files on disk: too large, binary, not UTF-8. */
 async function decode(repository: GitRepository, path: string, oid: string): Promise<Decoded> {
-  const bytes = await repository.readBlob(oid);
-  const refuse = (code: Diagnostic['code'], message: string): Decoded => ({
-    diagnostic: { severity: 'error', code, file: path, line: 0, column: 0, message },
-  });
-  if (bytes.length > maxManifestBytes)
-    return refuse('file-too-large', `file is ${bytes.length} bytes; manifests over 1 MiB are refused`);
-  if (bytes.includes(0)) return refuse('binary-file', 'file contains NUL bytes: it is binary, not YAML');
-  if (!isUtf8(bytes)) return refuse('not-utf8', 'file is not valid UTF-8 text');
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text };
-}
-
-async function mapLimited<T, R>(items: readonly T[], work: (item: T) => Promise<R> | R): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(readConcurrency, items.length) }, worker));
-  return results;
+  const read = decodeManifestBytes({ file: path, bytes: await repository.readBlob(oid) });
+  return read.ok ? { text: read.text } : { diagnostic: read.diagnostic };
 }
