@@ -10,6 +10,7 @@ import {
   makeWorkload,
   startKubeApiServer,
 } from '../../support/kube-api-server/index.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
 
@@ -47,12 +48,8 @@ export function runningPods(server: KubeApiServer, app: string): { name: string;
 }
 
 /** Polls `check` every millisecond (bounded): a benchmark should not add sleep to what it measures. */
-export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+export function until(check: () => boolean, timeoutMs: number, what: string): Promise<boolean> {
+  return waitFor({ condition: check, timeoutMs, what, intervalMs: 1 });
 }
 
 export async function startBenchController(server: KubeApiServer, workers = 4): Promise<ControllerManager> {

@@ -13,6 +13,7 @@ import {
   makeWorkload,
   startKubeApiServer,
 } from '../../support/kube-api-server/index.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
 
@@ -78,20 +79,20 @@ export function experiment(name: string, spec: Record<string, unknown>) {
 type Json = Record<string, unknown> & { status?: Record<string, unknown>; metadata: Record<string, unknown> };
 
 /** Polls (bounded) until `check` passes on the experiment, returning it. */
-export async function waitForExperiment(
+export function waitForExperiment(
   server: KubeApiServer,
   name: string,
   check: (object: Json) => boolean,
   timeoutMs = 15_000,
 ): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Json | undefined;
-  while (Date.now() < deadline) {
-    last = getExperiment(server, name);
-    if (last && check(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${name}; last seen ${JSON.stringify(last?.status ?? last)}`);
+  return waitFor({
+    condition: () => {
+      const object = getExperiment(server, name);
+      return object && check(object) ? object : undefined;
+    },
+    timeoutMs,
+    what: `experiment ${name}; last seen ${JSON.stringify(getExperiment(server, name)?.status)}`,
+  });
 }
 
 export function getExperiment(server: KubeApiServer, name: string): Json | undefined {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KubeApiServer } from '../../support/kube-api-server/index.ts';
+import { waitFor } from '../../support/wait.ts';
 import {
   condition,
   experiment,
@@ -29,13 +30,7 @@ before(async () => {
 });
 after(() => server.close());
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (check: () => boolean, what: string) => waitFor({ condition: check, what, timeoutMs: 10_000 });
 
 test('one leader reconciles; a graceful stop hands over through the Lease', async () => {
   const first = await startController(server, election('replica-a'));

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KubeApiServer } from '../../support/kube-api-server/index.ts';
+import { waitFor } from '../../support/wait.ts';
 import {
   condition,
   experiment,
@@ -24,10 +25,12 @@ after(async () => {
   await server.close();
 });
 
-async function watchesOpen(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (server.openWatchCount < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}
+const watchesOpen = (count: number) =>
+  waitFor({
+    condition: () => server.openWatchCount >= count,
+    what: `${count} open watches`,
+    timeoutMs: 10_000,
+  });
 
 test('after every watch is dropped abruptly, new experiments still run', async () => {
   await watchesOpen(6);
