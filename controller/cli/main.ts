@@ -17,6 +17,10 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./controller-command.ts')).controllerCommand,
     summary: 'run the ChaosExperiment controller',
   },
+  agent: {
+    load: async () => (await import('./agent-command.ts')).agentCommand,
+    summary: 'run the node agent that applies ChaosInjections',
+  },
   gitops: {
     load: async () => (await import('./gitops-command.ts')).gitopsCommand,
     summary: 'publish PR plans and post experiment results to GitHub',

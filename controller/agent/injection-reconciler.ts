@@ -1,0 +1,303 @@
+/**
+ * One pass over one ChaosInjection: decide from its spec, conditions, the deadline and the controller's
+ * lease what the node must look like, make it so, and record it in the status. Level based: any pass can be
+ * repeated, after a crash too, and converges.
+ *
+ *   deleting          → recover (idempotent), Recovered True (Recovered), release the finalizer
+ *   recovered/failed  → release the finalizer if still held; nothing else
+ *   spec fails checks → Injected False (InvalidParams); nothing on the node is touched
+ *   controller lost   → recover, Recovered True (ControllerLost)
+ *   deadline passed   → recover, Recovered True (DeadlineReached)
+ *   new               → finalizer first, then inject, then Injected True with the record
+ *   injected          → first pass of this process: verify, re-apply if the change is missing (continued)
+ */
+import type { FaultError } from '../faults/errors.ts';
+import type { InjectionRecord, Target } from '../faults/fault.ts';
+import type { FaultRegistry } from '../faults/registry.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
+import { describeError, type RuntimeLogger } from '../runtime/logger.ts';
+import type { AgentMetrics } from './agent-metrics.ts';
+import { injectedStatus, injectionFailedStatus, reasonFor, recoveredStatus } from './agent-status.ts';
+import type { InjectionApi } from './injection-api.ts';
+import {
+  type CheckedInjection,
+  checkInjection,
+  describeIssues,
+  hasAgentFinalizer,
+  INJECTION_TAG_PATTERN,
+  type InjectionObject,
+  injectionKey,
+  nodeFaultOf,
+  ONE_SHOT_KINDS,
+  phaseOf,
+  recordOf,
+} from './injection-object.ts';
+import type { TargetResolver } from './target-resolver.ts';
+
+export interface InjectionReconcilerOptions {
+  nodeName: string;
+  api: InjectionApi;
+  faults: FaultRegistry;
+  resolver: TargetResolver;
+  clock: Clock;
+  logger: RuntimeLogger;
+  /** Whether the controller's lease counts as lost (dead-man switch). */
+  controllerLost: () => boolean;
+  /** Arms and disarms the per-injection deadline timer (a DeadlineScheduler). */
+  deadlines: {
+    schedule(entry: { id: string; deadlineMs: number }): void;
+    cancel(options: { id: string }): boolean;
+  };
+  /** Runs node changes one at a time, and never while the sweep runs. */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  failpoint?: Failpoint;
+  metrics?: AgentMetrics;
+}
+
+export interface InjectionReconciler {
+  /** Returns the latest version of the object this pass wrote (or read), undefined once it is gone. */
+  reconcile(options: { injection: InjectionObject }): Promise<InjectionObject | undefined>;
+  /** UIDs whose fault this process applied or verified and has not recovered yet. */
+  activeUids(): string[];
+}
+
+function errorReason(error: unknown): string {
+  return reasonFor((error as FaultError | undefined)?.code);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createInjectionReconciler(options: InjectionReconcilerOptions): InjectionReconciler {
+  const { api, faults, resolver, clock, logger, deadlines, exclusive, metrics } = options;
+  const failpoint = options.failpoint ?? noFailpoints;
+  const now = () => new Date(clock.now());
+  /** What this process applied or verified, by UID: a retried status write never repeats the effect. */
+  const active = new Map<string, InjectionRecord>();
+
+  const setActive = (uid: string, record: InjectionRecord | undefined) => {
+    if (record) active.set(uid, record);
+    else active.delete(uid);
+    metrics?.active.set(active.size);
+  };
+
+  /** The target from the record alone, for recovering after the pod (or our resolution of it) is gone. */
+  function targetFromRecord(record: InjectionRecord | undefined): Target | undefined {
+    if (!record) return undefined;
+    return {
+      id: record.targetId,
+      ...(record.netnsPath === undefined ? {} : { netnsPath: record.netnsPath }),
+      ...(record.cgroupPath === undefined ? {} : { cgroupPath: record.cgroupPath }),
+    };
+  }
+
+  async function resolveTarget(checked: Pick<CheckedInjection, 'podUid' | 'containerIDs'>): Promise<Target> {
+    return resolver.resolve({ podUid: checked.podUid, containerIDs: checked.containerIDs });
+  }
+
+  /** Undoes whatever this injection may have changed. Idempotent; a no-op when nothing was changed. */
+  async function recoverOnNode(injection: InjectionObject): Promise<void> {
+    const record = active.get(injection.metadata.uid) ?? recordOf(injection);
+    const specFault = nodeFaultOf(injection.spec?.fault);
+    const kind = record?.kind ?? ('kind' in specFault ? specFault.kind : undefined);
+    const tag = injection.spec?.tag;
+    if (!kind || typeof tag !== 'string' || !INJECTION_TAG_PATTERN.test(tag)) return;
+    const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
+    await exclusive(async () => {
+      let target: Target | undefined;
+      if (checked.ok) {
+        try {
+          target = await resolveTarget(checked.value);
+        } catch (error) {
+          logger.info(
+            { injection: injectionKey(injection), error: describeError(error) },
+            'target not found for recovery; using the record',
+          );
+        }
+      }
+      target ??= targetFromRecord(record);
+      if (!target) return;
+      await faults[kind].recover({ target, record, tag });
+    });
+  }
+
+  async function recover(
+    injection: InjectionObject,
+    reason: string,
+    message: string,
+  ): Promise<InjectionObject | undefined> {
+    const key = injectionKey(injection);
+    await recoverOnNode(injection);
+    deadlines.cancel({ id: key });
+    setActive(injection.metadata.uid, undefined);
+    metrics?.recoveries.inc({ reason });
+    logger.info({ injection: key, reason }, 'recovered');
+    let current = await api.writeStatus({
+      injection,
+      compute: (fresh) =>
+        phaseOf(fresh) === 'recovered'
+          ? undefined
+          : recoveredStatus({ injection: fresh, reason, message, now: now() }),
+    });
+    if (current && hasAgentFinalizer(current)) current = await api.removeFinalizer({ injection: current });
+    return current;
+  }
+
+  /** A final failure: undo any partial change, write Injected False, release the finalizer. */
+  async function fail(
+    injection: InjectionObject,
+    reason: string,
+    message: string,
+  ): Promise<InjectionObject | undefined> {
+    const key = injectionKey(injection);
+    if (hasAgentFinalizer(injection)) {
+      await recoverOnNode(injection).catch((error: unknown) =>
+        logger.warn({ injection: key, error: describeError(error) }, 'cleaning up a failed injection failed'),
+      );
+    }
+    deadlines.cancel({ id: key });
+    setActive(injection.metadata.uid, undefined);
+    const specFault = nodeFaultOf(injection.spec?.fault);
+    metrics?.injections.inc({
+      kind: 'kind' in specFault ? specFault.kind : 'unknown',
+      result: reasonFor(reason),
+    });
+    logger.warn({ injection: key, reason: reasonFor(reason), message }, 'injection failed');
+    let current = await api.writeStatus({
+      injection,
+      compute: (fresh) =>
+        phaseOf(fresh) === 'new'
+          ? injectionFailedStatus({ injection: fresh, reason, message, now: now() })
+          : undefined,
+    });
+    if (current && hasAgentFinalizer(current)) current = await api.removeFinalizer({ injection: current });
+    return current;
+  }
+
+  async function inject(
+    injection: InjectionObject,
+    checked: CheckedInjection,
+    /** Whether the finalizer was there before this pass: then an earlier process may have acted already. */
+    earlierAttempt: boolean,
+  ): Promise<InjectionObject | undefined> {
+    const { uid } = injection.metadata;
+    let record = active.get(uid);
+    if (!record && ONE_SHOT_KINDS.has(checked.kind) && earlierAttempt) {
+      // A finalizer without a status means an earlier process may have sent the signal already: never twice.
+      return fail(
+        injection,
+        'InjectionInterrupted',
+        `the agent restarted while applying ${checked.kind}; a one-shot fault is not repeated`,
+      );
+    }
+    if (!record) {
+      failpoint('agent.before-inject');
+      try {
+        record = await exclusive(async () =>
+          faults[checked.kind].inject({
+            target: await resolveTarget(checked),
+            params: checked.params as never,
+            tag: checked.tag,
+          }),
+        );
+      } catch (error) {
+        return fail(injection, errorReason(error), errorMessage(error));
+      }
+      setActive(uid, record);
+      metrics?.injections.inc({ kind: checked.kind, result: 'Injected' });
+      logger.info({ injection: injectionKey(injection), kind: checked.kind, tag: checked.tag }, 'injected');
+      failpoint('agent.after-inject');
+    }
+    const applied = record;
+    return api.writeStatus({
+      injection,
+      compute: (fresh) =>
+        phaseOf(fresh) === 'new'
+          ? injectedStatus({ injection: fresh, record: applied, now: now() })
+          : undefined,
+    });
+  }
+
+  /** First pass of this process over an injected fault: make sure the change is still there. */
+  async function continueInjected(
+    injection: InjectionObject,
+    checked: CheckedInjection,
+  ): Promise<InjectionObject | undefined> {
+    const { uid } = injection.metadata;
+    if (active.has(uid)) return injection;
+    const record = recordOf(injection);
+    if (ONE_SHOT_KINDS.has(checked.kind)) {
+      if (record) setActive(uid, record);
+      return injection;
+    }
+    try {
+      const outcome = await exclusive(async () => {
+        const fault = faults[checked.kind];
+        const target = await resolveTarget(checked);
+        if ((await fault.verify({ target, tag: checked.tag })).present) return { present: true, record };
+        const reapplied = await fault.inject({ target, params: checked.params as never, tag: checked.tag });
+        return { present: false, record: reapplied };
+      });
+      setActive(uid, outcome.record ?? record);
+      logger.info(
+        { injection: injectionKey(injection), tag: checked.tag, reapplied: !outcome.present },
+        'continued after restart',
+      );
+      return injection;
+    } catch (error) {
+      // The target died or the change cannot be put back: the fault cannot be held any longer.
+      return recover(injection, errorReason(error), `cannot continue the fault: ${errorMessage(error)}`);
+    }
+  }
+
+  async function finishDeletion(injection: InjectionObject): Promise<InjectionObject | undefined> {
+    deadlines.cancel({ id: injectionKey(injection) });
+    if (!hasAgentFinalizer(injection)) return injection;
+    const phase = phaseOf(injection);
+    if (phase === 'recovered' || phase === 'failed') return api.removeFinalizer({ injection });
+    return recover(injection, 'Recovered', 'recovered because the injection was deleted');
+  }
+
+  async function reconcile({ injection }: { injection: InjectionObject }) {
+    if (injection.metadata.deletionTimestamp) return finishDeletion(injection);
+    const phase = phaseOf(injection);
+    if (phase === 'recovered' || phase === 'failed') {
+      deadlines.cancel({ id: injectionKey(injection) });
+      setActive(injection.metadata.uid, undefined);
+      return hasAgentFinalizer(injection) ? api.removeFinalizer({ injection }) : injection;
+    }
+    const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
+    if (!checked.ok) {
+      const message = describeIssues(checked.issues);
+      return phase === 'injected'
+        ? recover(injection, 'InvalidSpec', `the spec no longer passes the agent's checks: ${message}`)
+        : fail(injection, 'InvalidParams', message);
+    }
+    const { value } = checked;
+    if (options.controllerLost()) {
+      const message = "the controller's lease was not renewed within the grace period";
+      return phase === 'injected'
+        ? recover(injection, 'ControllerLost', message)
+        : fail(injection, 'ControllerLost', `not applied: ${message}`);
+    }
+    if (clock.now() >= value.deadlineMs) {
+      return phase === 'injected'
+        ? recover(injection, 'DeadlineReached', `recovered at the deadline ${injection.spec?.deadline}`)
+        : fail(injection, 'DeadlineExceeded', 'the deadline passed before the fault was applied');
+    }
+    const earlierAttempt = hasAgentFinalizer(injection);
+    let current: InjectionObject | undefined = injection;
+    // Records before effects: the finalizer is in place before anything on the node changes.
+    if (!hasAgentFinalizer(current)) current = await api.addFinalizer({ injection: current });
+    if (!current) return undefined;
+    current =
+      phase === 'new' ? await inject(current, value, earlierAttempt) : await continueInjected(current, value);
+    if (current && phaseOf(current) === 'injected' && !current.metadata.deletionTimestamp)
+      deadlines.schedule({ id: injectionKey(current), deadlineMs: value.deadlineMs });
+    return current;
+  }
+
+  return { reconcile, activeUids: () => [...active.keys()] };
+}

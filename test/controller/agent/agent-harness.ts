@@ -1,0 +1,122 @@
+// Shared pieces of the agent tests: the API test server with our CRDs, ChaosInjection objects as the
+// controller would create them, bounded waiting, and a TargetResolver over the tests' own namespaces.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { TargetResolver } from '../../../controller/agent/target-resolver.ts';
+import { TargetNotFoundError } from '../../../controller/agent/target-resolver.ts';
+import type { Target } from '../../../controller/faults/fault.ts';
+import type { RuntimeLogger } from '../../../controller/runtime/logger.ts';
+import { type KubeApiServer, startKubeApiServer } from '../../support/kube-api-server/index.ts';
+
+export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
+export const NAMESPACE = 'shop';
+
+type Json = Record<string, unknown>;
+export type InjectionJson = Json & {
+  metadata: Json & { name: string; uid?: string; finalizers?: string[]; resourceVersion?: string };
+  spec: Json;
+  status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } & Json;
+};
+
+export async function startServer(): Promise<KubeApiServer> {
+  const server = await startKubeApiServer({ crdDirectory, bookmarkIntervalMs: 500 });
+  server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chaoscraft-system' } });
+  return server;
+}
+
+export function newTag(): string {
+  return `cc${randomBytes(6).toString('hex')}`;
+}
+
+export function injection(options: {
+  name: string;
+  node: string;
+  fault: Json;
+  podUid: string;
+  containerIDs?: string[];
+  deadlineMs: number;
+  tag?: string;
+}): InjectionJson {
+  return {
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosInjection',
+    metadata: {
+      name: options.name,
+      namespace: NAMESPACE,
+      labels: { 'chaoscraft.io/node': options.node, 'chaoscraft.io/experiment': 'exp' },
+    },
+    spec: {
+      experiment: { name: 'exp', uid: randomUUID() },
+      node: options.node,
+      fault: options.fault,
+      target: {
+        pod: { namespace: NAMESPACE, name: 'web-0', uid: options.podUid },
+        ...(options.containerIDs ? { containerIDs: options.containerIDs } : {}),
+      },
+      deadline: new Date(options.deadlineMs).toISOString(),
+      tag: options.tag ?? newTag(),
+    },
+  };
+}
+
+export function getInjection(server: KubeApiServer, name: string): InjectionJson | undefined {
+  return server.get({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosInjection',
+    namespace: NAMESPACE,
+    name,
+  }) as InjectionJson | undefined;
+}
+
+export function condition(object: InjectionJson | undefined, type: string) {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(options: {
+  what: string;
+  timeoutMs: number;
+  check: () => T | undefined | false | Promise<T | undefined | false>;
+}): Promise<T> {
+  const started = Date.now();
+  let last: unknown;
+  // Bounded by timeoutMs.
+  while (Date.now() - started < options.timeoutMs) {
+    try {
+      const value = await options.check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `timed out after ${options.timeoutMs} ms waiting for ${options.what}${last ? `: ${last}` : ''}`,
+  );
+}
+
+/** Targets the test made itself (pod UID → namespace/cgroup), and the scopes the sweep looks at. */
+export function staticResolver(targets: Map<string, Target>): TargetResolver {
+  return {
+    async resolve({ podUid }) {
+      const target = targets.get(podUid);
+      if (!target) throw new TargetNotFoundError('no such test pod', { podUid });
+      return target;
+    },
+    async listScopes() {
+      return [...targets.values()].map((target) => ({
+        ...(target.netnsPath ? { netnsPath: target.netnsPath } : {}),
+      }));
+    },
+  };
+}
+
+/** A logger that keeps records for assertions and failure reports. */
+export function recordingLogger(): RuntimeLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (level: string) => (data: object, message?: string) => {
+    lines.push(`${level} ${message ?? ''} ${JSON.stringify(data)}`);
+  };
+  return { lines, debug: () => {}, info: write('info'), warn: write('warn'), error: write('error') };
+}
