@@ -7,6 +7,7 @@ import { TargetNotFoundError } from '../../../controller/agent/target-resolver.t
 import type { Target } from '../../../controller/faults/fault.ts';
 import type { RuntimeLogger } from '../../../controller/runtime/logger.ts';
 import { type KubeApiServer, startKubeApiServer } from '../../support/kube-api-server/index.ts';
+import { waitFor as sharedWaitFor } from '../../support/wait.ts';
 
 export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
 export const NAMESPACE = 'shop';
@@ -73,27 +74,30 @@ export function condition(object: InjectionJson | undefined, type: string) {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** The shared bounded wait, polling every 50 ms; a check that throws counts as "not yet" and its last error is reported. */
 export async function waitFor<T>(options: {
   what: string;
   timeoutMs: number;
   check: () => T | undefined | false | Promise<T | undefined | false>;
 }): Promise<T> {
-  const started = Date.now();
   let last: unknown;
-  // Bounded by timeoutMs.
-  while (Date.now() - started < options.timeoutMs) {
-    try {
-      const value = await options.check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    return await sharedWaitFor({
+      what: options.what,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 50,
+      condition: async () => {
+        try {
+          return await options.check();
+        } catch (error) {
+          last = error;
+          return undefined;
+        }
+      },
+    });
+  } catch (error) {
+    throw last ? new Error(`${(error as Error).message}: ${last}`) : error;
   }
-  throw new Error(
-    `timed out after ${options.timeoutMs} ms waiting for ${options.what}${last ? `: ${last}` : ''}`,
-  );
 }
 
 /** Targets the test made itself (pod UID → namespace/cgroup), and the scopes the sweep looks at. */
