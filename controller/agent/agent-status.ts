@@ -31,11 +31,20 @@ export function reasonFor(code: unknown): string {
     : 'InjectionFailed';
 }
 
-function base(injection: InjectionObject): ChaosInjectionStatus {
+/** The injection's status with one condition set, and observedGeneration brought up to date. */
+function withCondition(
+  injection: InjectionObject,
+  condition: { type: 'Injected' | 'Recovered'; status: 'True' | 'False'; reason: string; message: string },
+  now: Date,
+): ChaosInjectionStatus {
   const generation = injection.metadata.generation;
-  return {
+  const status: ChaosInjectionStatus = {
     ...(injection.status ?? {}),
     ...(generation === undefined ? {} : { observedGeneration: generation }),
+  };
+  return {
+    ...status,
+    conditions: setCondition(status.conditions, { ...condition, observedGeneration: generation }, now),
   };
 }
 
@@ -45,20 +54,18 @@ export function injectedStatus(options: {
   now: Date;
 }): ChaosInjectionStatus {
   const { injection, record, now } = options;
-  const status = base(injection);
+  const status = withCondition(
+    injection,
+    {
+      type: 'Injected',
+      status: 'True',
+      reason: 'Injected',
+      message: `${record.kind} applied to ${record.targetId} under tag ${record.tag}`,
+    },
+    now,
+  );
   return {
     ...status,
-    conditions: setCondition(
-      status.conditions,
-      {
-        type: 'Injected',
-        status: 'True',
-        reason: 'Injected',
-        message: `${record.kind} applied to ${record.targetId} under tag ${record.tag}`,
-        observedGeneration: injection.metadata.generation,
-      },
-      now,
-    ),
     injectedAt: status.injectedAt ?? now.toISOString(),
     record: record as unknown as Record<string, never>,
   };
@@ -70,22 +77,11 @@ export function injectionFailedStatus(options: {
   message: string;
   now: Date;
 }): ChaosInjectionStatus {
-  const { injection, now } = options;
-  const status = base(injection);
-  return {
-    ...status,
-    conditions: setCondition(
-      status.conditions,
-      {
-        type: 'Injected',
-        status: 'False',
-        reason: reasonFor(options.reason),
-        message: plain(options.message),
-        observedGeneration: injection.metadata.generation,
-      },
-      now,
-    ),
-  };
+  return withCondition(
+    options.injection,
+    { type: 'Injected', status: 'False', reason: reasonFor(options.reason), message: plain(options.message) },
+    options.now,
+  );
 }
 
 export function recoveredStatus(options: {
@@ -94,21 +90,10 @@ export function recoveredStatus(options: {
   message: string;
   now: Date;
 }): ChaosInjectionStatus {
-  const { injection, now } = options;
-  const status = base(injection);
-  return {
-    ...status,
-    conditions: setCondition(
-      status.conditions,
-      {
-        type: 'Recovered',
-        status: 'True',
-        reason: reasonFor(options.reason),
-        message: plain(options.message),
-        observedGeneration: injection.metadata.generation,
-      },
-      now,
-    ),
-    recoveredAt: status.recoveredAt ?? now.toISOString(),
-  };
+  const status = withCondition(
+    options.injection,
+    { type: 'Recovered', status: 'True', reason: reasonFor(options.reason), message: plain(options.message) },
+    options.now,
+  );
+  return { ...status, recoveredAt: status.recoveredAt ?? options.now.toISOString() };
 }

@@ -3,6 +3,8 @@
  * `data` is structured and never holds secrets; `message` is for humans and may change.
  */
 
+import { CodedError } from '../runtime/coded-error.ts';
+
 export type FaultErrorCode =
   | 'InvalidParams'
   | 'InvalidTarget'
@@ -22,22 +24,7 @@ export interface ValidationIssue {
   message: string;
 }
 
-export class FaultError extends Error {
-  readonly code: FaultErrorCode;
-  readonly data: Readonly<Record<string, unknown>>;
-
-  constructor(options: {
-    code: FaultErrorCode;
-    message: string;
-    data?: Record<string, unknown>;
-    cause?: unknown;
-  }) {
-    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
-    this.data = Object.freeze({ ...(options.data ?? {}) });
-  }
-}
+export class FaultError extends CodedError<FaultErrorCode> {}
 
 /** Params failed the agent's own checks; `issues` says which fields and why. */
 export class InvalidParamsError extends FaultError {

@@ -3,13 +3,13 @@
  * `nft -f -`, remove the table on recovery. Only the params check and the rule action differ per fault.
  */
 import { normaliseScope } from './checks.ts';
-import { InvalidParamsError, type ValidationIssue } from './errors.ts';
+import type { ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord, Target } from './fault.ts';
 import { deleteTaggedTable, describeTaggedTable, loadRuleset } from './nft.ts';
 import { buildRuleset, type NftAction } from './nft-ruleset.ts';
 import type { Direction, NetworkScope } from './params.ts';
-import { assertTag, NFT_FAMILY, nftTableName } from './tags.ts';
-import { assertTargetShape } from './target.ts';
+import { NFT_FAMILY, nftTableName } from './tags.ts';
+import { assertInjectable, assertTaggedTarget } from './target.ts';
 
 export function createNftFault<P extends NetworkScope>(options: {
   kind: 'networkLoss' | 'networkPartition';
@@ -24,10 +24,7 @@ export function createNftFault<P extends NetworkScope>(options: {
     validate: options.validate,
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = options.validate(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind, issues });
+      assertInjectable({ kind, tag, target, params, validate: options.validate });
       const script = buildRuleset({
         tag,
         kind,
@@ -45,15 +42,13 @@ export function createNftFault<P extends NetworkScope>(options: {
     },
 
     async recover({ target, record, tag }): Promise<void> {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       // The record wins over the target: it says where the table was really created.
       await deleteTaggedTable({ netnsPath: record?.netnsPath ?? target.netnsPath, tag });
     },
 
     async verify({ target, tag }: { target: Target; tag: string }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const table = await describeTaggedTable({ netnsPath: target.netnsPath, tag });
       return table ? { present: true, details: { rules: table.ruleCount } } : { present: false };
     },

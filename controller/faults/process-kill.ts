@@ -6,12 +6,12 @@
 import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
 import { readProcessStat } from '../agent/node/proc.ts';
 import { checkEnum, isRecord, unknownKeys } from './checks.ts';
-import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
+import { FaultError, type ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef } from './fault.ts';
 import type { ContainerKillParams, KillSignal, ProcessKillParams } from './params.ts';
 import { KILL_SIGNALS, signalProcess } from './signals.ts';
-import { assertTag } from './tags.ts';
-import { assertTargetShape, requireCgroupPath } from './target.ts';
+
+import { assertInjectable, assertTaggedTarget, requireCgroupPath } from './target.ts';
 
 export function validateKill(params: unknown): ValidationIssue[] {
   if (!isRecord(params)) return [{ path: '', message: 'must be an object' }];
@@ -34,10 +34,7 @@ export function createProcessKillFault(): Fault<ProcessKillParams> {
     kind: 'processKill',
     validate: validateKill,
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = validateKill(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind: 'processKill', issues });
+      assertInjectable({ kind: 'processKill', tag, target, params, validate: validateKill });
       if (!target.processes || target.processes.length === 0) {
         throw new FaultError({
           code: 'InvalidTarget',
@@ -50,12 +47,10 @@ export function createProcessKillFault(): Fault<ProcessKillParams> {
       return { kind: 'processKill', tag, targetId: target.id, details: { signal, signalled, gone } };
     },
     async recover({ target, tag }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
     },
     async verify({ target, tag }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       return { present: false };
     },
   };
@@ -76,10 +71,7 @@ export function createContainerKillFault(): Fault<ContainerKillParams> {
     kind: 'containerKill',
     validate: validateKill,
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = validateKill(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind: 'containerKill', issues });
+      assertInjectable({ kind: 'containerKill', tag, target, params, validate: validateKill });
       const cgroupPath = await requireCgroupPath(target);
       const signal = params.signal ?? 'SIGKILL';
       const { signalled, gone } = await signalAll(await cgroupProcesses(cgroupPath), signal);
@@ -92,12 +84,10 @@ export function createContainerKillFault(): Fault<ContainerKillParams> {
       };
     },
     async recover({ target, tag }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
     },
     async verify({ target, tag }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       return { present: false };
     },
   };

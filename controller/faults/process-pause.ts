@@ -7,12 +7,12 @@
 import { readCgroupFrozen, setCgroupFrozen } from '../agent/node/cgroup-v2.ts';
 import { readProcessStat } from '../agent/node/proc.ts';
 import { checkEnum, isRecord, unknownKeys } from './checks.ts';
-import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
+import { FaultError, type ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
 import type { ProcessPauseParams } from './params.ts';
 import { signalProcess } from './signals.ts';
-import { assertTag } from './tags.ts';
-import { assertProcessRef, assertTargetShape, requireCgroupPath } from './target.ts';
+
+import { assertInjectable, assertProcessRef, assertTaggedTarget, requireCgroupPath } from './target.ts';
 
 export function validateProcessPause(params: unknown): ValidationIssue[] {
   if (!isRecord(params)) return [{ path: '', message: 'must be an object' }];
@@ -65,10 +65,7 @@ export function createProcessPauseFault(): Fault<ProcessPauseParams> {
     validate: validateProcessPause,
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = validateProcessPause(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind: 'processPause', issues });
+      assertInjectable({ kind: 'processPause', tag, target, params, validate: validateProcessPause });
       const method = params.method ?? 'signal';
       if (method === 'freeze') {
         const cgroupPath = await requireCgroupPath(target);
@@ -97,8 +94,7 @@ export function createProcessPauseFault(): Fault<ProcessPauseParams> {
     },
 
     async recover({ target, record, tag }): Promise<void> {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const method = record?.details.method;
       if (method === 'signal') {
         await continueAll(recordedRefs(record) ?? target.processes ?? []);
@@ -118,8 +114,7 @@ export function createProcessPauseFault(): Fault<ProcessPauseParams> {
     },
 
     async verify({ target, tag }: { target: Target; tag: string }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const stopped: number[] = [];
       for (const ref of target.processes ?? []) if (await isStopped(ref)) stopped.push(ref.pid);
       const frozen =

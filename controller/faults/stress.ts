@@ -9,11 +9,17 @@ import { readFile } from 'node:fs/promises';
 import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
 import { isSameProcess, readProcessEnv, readProcessStat } from '../agent/node/proc.ts';
 import { buildArgv, CGROUP_EXEC_SCRIPT, resolveProgram } from './command.ts';
-import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
+import { FaultError, type ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
 import { signalProcess } from './signals.ts';
-import { assertTag, STRESS_TAG_ENV } from './tags.ts';
-import { assertProcessRef, assertTargetShape, cgroup2Mounts, requireCgroupPath } from './target.ts';
+import { STRESS_TAG_ENV } from './tags.ts';
+import {
+  assertInjectable,
+  assertProcessRef,
+  assertTaggedTarget,
+  cgroup2Mounts,
+  requireCgroupPath,
+} from './target.ts';
 
 const PLACEMENT_TIMEOUT_MS = 3000;
 const TERM_GRACE_MS = 2000;
@@ -174,10 +180,7 @@ export function createStressFault<P>(options: {
     validate: options.validate,
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = options.validate(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind, issues });
+      assertInjectable({ kind, tag, target, params, validate: options.validate });
       const cgroupPath = await requireCgroupPath(target);
       // Injecting again adopts the running stress-ng instead of starting a second one.
       const running = (await findTaggedStressProcesses({ cgroupPath, tag })).sort((a, b) => a.pid - b.pid);
@@ -194,8 +197,7 @@ export function createStressFault<P>(options: {
     },
 
     async recover({ target, record, tag }): Promise<void> {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const cgroupPath = record?.cgroupPath ?? target.cgroupPath;
       const checked =
         cgroupPath === undefined ? undefined : await requireCgroupPath({ ...target, cgroupPath });
@@ -203,8 +205,7 @@ export function createStressFault<P>(options: {
     },
 
     async verify({ target, tag }: { target: Target; tag: string }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const cgroupPath = await requireCgroupPath(target);
       const tagged = await findTaggedStressProcesses({ cgroupPath, tag });
       return tagged.length > 0

@@ -5,8 +5,9 @@
 import { assertCgroupPath, findCgroup2Mounts } from '../agent/node/cgroup-v2.ts';
 import { assertPid } from '../agent/node/proc.ts';
 import { assertNetnsPath } from './command.ts';
-import { FaultError } from './errors.ts';
+import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
 import type { ProcessRef, Target } from './fault.ts';
+import { assertTag } from './tags.ts';
 
 let cgroupMounts: Promise<string[]> | undefined;
 
@@ -51,4 +52,23 @@ export async function requireCgroupPath(target: Target): Promise<string> {
   const mounts = await cgroup2Mounts();
   assertCgroupPath({ path: target.cgroupPath, mounts });
   return target.cgroupPath;
+}
+
+/** Before recover and verify: a safe tag and a well-formed target, or nothing is touched. */
+export function assertTaggedTarget(tag: string, target: unknown): asserts target is Target {
+  assertTag(tag);
+  assertTargetShape(target);
+}
+
+/** Before inject: the same, and params that pass the fault's own checks (the schema's, again). */
+export function assertInjectable(options: {
+  kind: string;
+  tag: string;
+  target: unknown;
+  params: unknown;
+  validate: (params: unknown) => ValidationIssue[];
+}): void {
+  assertTaggedTarget(options.tag, options.target);
+  const issues = options.validate(options.params);
+  if (issues.length > 0) throw new InvalidParamsError({ kind: options.kind, issues });
 }

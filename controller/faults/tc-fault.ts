@@ -8,13 +8,13 @@
  * same nft rules as loss and partition, not by a second matcher.
  */
 import { normaliseScope } from './checks.ts';
-import { CommandFailedError, FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
+import { CommandFailedError, FaultError, type ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord } from './fault.ts';
 import { deleteTaggedTable, loadRuleset, namespaceAlive } from './nft.ts';
 import { buildRuleset } from './nft-ruleset.ts';
 import type { NetworkScope } from './params.ts';
-import { assertTag, tcMajorForTag } from './tags.ts';
-import { assertTargetShape } from './target.ts';
+import { tcMajorForTag } from './tags.ts';
+import { assertInjectable, assertTaggedTarget } from './target.ts';
 import { isDefaultQdisc, listNonLoopbackInterfaces, listRootQdiscs, runTcBatch } from './tc.ts';
 
 export interface TcShape {
@@ -113,10 +113,7 @@ export function createTcFault<P extends NetworkScope>(options: {
     validate: options.validate,
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertTag(tag);
-      assertTargetShape(target);
-      const issues = options.validate(params);
-      if (issues.length > 0) throw new InvalidParamsError({ kind, issues });
+      assertInjectable({ kind, tag, target, params, validate: options.validate });
       const { netnsPath } = target;
       const scope = normaliseScope(params);
       const scoped = isScoped(params);
@@ -171,8 +168,7 @@ export function createTcFault<P extends NetworkScope>(options: {
     },
 
     async recover({ target, record, tag }): Promise<void> {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const netnsPath = record?.netnsPath ?? target.netnsPath;
       const major = tcMajorForTag(tag);
       await removeOurQdiscs({ netnsPath, major });
@@ -181,8 +177,7 @@ export function createTcFault<P extends NetworkScope>(options: {
     },
 
     async verify({ target, tag }) {
-      assertTag(tag);
-      assertTargetShape(target);
+      assertTaggedTarget(tag, target);
       const major = tcMajorForTag(tag);
       const ours = (await listRootQdiscs({ netnsPath: target.netnsPath })).filter(
         (q) => q.handle === `${major}:`,

@@ -3,6 +3,8 @@
  * switch on, plus structured `data`; messages are for humans and may change.
  */
 
+import { CodedError } from './coded-error.ts';
+
 export type RuntimeErrorCode =
   | 'Terminal'
   | 'Transient'
@@ -15,22 +17,7 @@ export type RuntimeErrorCode =
   | 'WatchFailed'
   | 'InvalidOptions';
 
-export class RuntimeError extends Error {
-  readonly code: RuntimeErrorCode;
-  readonly data: Readonly<Record<string, unknown>>;
-
-  constructor(options: {
-    code: RuntimeErrorCode;
-    message: string;
-    data?: Record<string, unknown>;
-    cause?: unknown;
-  }) {
-    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
-    this.data = Object.freeze({ ...(options.data ?? {}) });
-  }
-}
+export class RuntimeError extends CodedError<RuntimeErrorCode> {}
 
 /** The reconcile cannot succeed by retrying (invalid spec, policy denial): forget the key, do not retry. */
 export class TerminalError extends RuntimeError {
