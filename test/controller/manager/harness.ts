@@ -9,9 +9,11 @@ import {
 import { createLogger } from '../../../controller/observability/logger.ts';
 import {
   type KubeApiServer,
+  type KubeApiServerOptions,
   kubeConfigFor,
   makeWorkload,
   startKubeApiServer,
+  type WatchDelay,
 } from '../../support/kube-api-server/index.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -24,10 +26,31 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * What every controller test runs against unless it says otherwise: a server as strict as a cluster.
+ * Watches lag a few milliseconds behind writes, with jitter, as a real watch cache does.
+ */
+export const clusterDefaults = {
+  crdDirectory,
+  replicaSetRecreateDelayMs: 20,
+  watchDelay: { baseMs: 1, jitterMs: 5 },
+} satisfies KubeApiServerOptions;
+
 export async function startCluster(
-  options: { replicas?: number; optIn?: boolean } = {},
+  options: {
+    replicas?: number;
+    optIn?: boolean;
+    /** Cache lag of watch events; `server.setWatchDelay` changes it later. */
+    watchDelay?: WatchDelay;
+    /** Leniency a test asks for explicitly (say why where you pass it). */
+    server?: Partial<KubeApiServerOptions>;
+  } = {},
 ): Promise<KubeApiServer> {
-  const server = await startKubeApiServer({ crdDirectory, replicaSetRecreateDelayMs: 20 });
+  const server = await startKubeApiServer({
+    ...clusterDefaults,
+    ...(options.watchDelay ? { watchDelay: options.watchDelay } : {}),
+    ...options.server,
+  });
   server.create({
     apiVersion: 'v1',
     kind: 'Namespace',

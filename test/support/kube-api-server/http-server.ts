@@ -132,6 +132,7 @@ async function handle(
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       asTable: format.asTable,
       includeObject: format.includeObject,
+      eventDelayMs: () => controls.nextWatchEventDelayMs(),
     });
     // A watch is counted when it starts; its stream may stay open for the whole test.
     log();

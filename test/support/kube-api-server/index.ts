@@ -22,12 +22,14 @@ import {
   type RequestRecord,
   TestControls,
 } from './test-controls.ts';
+import type { WatchDelay } from './watch-delay.ts';
 import { createObject, type PatchType, patchObject } from './write-operations.ts';
 
 export { KubeApiError } from './errors.ts';
 export { kubeConfigFor, writeKubeconfigFile } from './kubeconfig.ts';
 export { makeRunningPod, type RunningPodOptions } from './pod-factory.ts';
 export type { FailNextOptions, RequestMatch, RequestRecord } from './test-controls.ts';
+export type { WatchDelay } from './watch-delay.ts';
 export { makeWorkload, type Workload, type WorkloadOptions } from './workload-factory.ts';
 
 export interface KubeApiServerOptions {
@@ -57,6 +59,11 @@ export interface KubeApiServerOptions {
   newUid?: () => string;
   /** Bound of `requestLog` (counters are not bounded; default 10000). */
   maxRequestLogEntries?: number;
+  /**
+   * Cache lag: each watch event waits `baseMs` plus up to `jitterMs` (random) before it is sent; events
+   * of one watch stream keep their order. Default none; `setWatchDelay` changes it at runtime.
+   */
+  watchDelay?: WatchDelay;
 }
 
 export interface ObjectAddress {
@@ -78,6 +85,9 @@ export interface KubeApiServer {
   dropWatches(options?: { graceful?: boolean }): number;
   failNext(options: FailNextOptions): void;
   setLatency(milliseconds: number): void;
+  /** Changes the cache lag of watch events queued from now on (open watches included). */
+  setWatchDelay(delay: WatchDelay): void;
+  readonly watchDelay: WatchDelay;
   /** Forgets watch history and continue tokens: resuming from an older version gets 410. */
   compactHistory(): void;
   requestCounts(): Record<string, number>;
@@ -163,7 +173,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     initialNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
   );
 
-  const controls = new TestControls({ maxLogEntries: options.maxRequestLogEntries ?? 10_000 });
+  const controls = new TestControls({
+    maxLogEntries: options.maxRequestLogEntries ?? 10_000,
+    watchDelay: options.watchDelay,
+  });
   let address = '127.0.0.1:0';
   const httpServer = createHttpFront({
     cluster,
@@ -193,6 +206,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     dropWatches: (dropOptions = {}) => cluster.hub.dropAll({ abrupt: dropOptions.graceful !== true }),
     failNext: (failure) => controls.failNext(failure),
     setLatency: (milliseconds) => controls.setLatency(milliseconds),
+    setWatchDelay: (delay) => controls.setWatchDelay(delay),
+    get watchDelay() {
+      return controls.watchDelay;
+    },
     compactHistory: () => cluster.compact(),
     requestCounts: () => controls.requestCounts(),
     countRequests: (match) => controls.countRequests(match),

@@ -1,5 +1,6 @@
-// Fault injection and accounting for tests and benchmarks: failNext, latency and a request log.
+// Fault injection and accounting for tests and benchmarks: failNext, latency, watch delay and a request log.
 import { KubeApiError } from './errors.ts';
+import { checkWatchDelay, drawDelayMs, NO_WATCH_DELAY, type WatchDelay } from './watch-delay.ts';
 
 export type KubeVerb =
   | 'get'
@@ -76,13 +77,29 @@ export function matches(
 
 export class TestControls {
   latencyMs = 0;
+  private watchDelaySetting: WatchDelay = NO_WATCH_DELAY;
   private readonly failures: PendingFailure[] = [];
   private readonly log: RequestRecord[] = [];
   private readonly maxLogEntries: number;
   private readonly counts = new Map<string, number>();
 
-  constructor(options: { maxLogEntries: number }) {
+  constructor(options: { maxLogEntries: number; watchDelay?: WatchDelay }) {
     this.maxLogEntries = options.maxLogEntries;
+    if (options.watchDelay) this.setWatchDelay(options.watchDelay);
+  }
+
+  get watchDelay(): WatchDelay {
+    return this.watchDelaySetting;
+  }
+
+  /** Applies to events queued from now on, on open watches too. */
+  setWatchDelay(delay: WatchDelay): void {
+    this.watchDelaySetting = checkWatchDelay(delay);
+  }
+
+  /** One draw of the current watch delay, for the next event of a watch stream. */
+  nextWatchEventDelayMs(): number {
+    return drawDelayMs(this.watchDelaySetting);
   }
 
   failNext(options: FailNextOptions): void {

@@ -6,6 +6,7 @@ import { badRequestError, KubeApiError } from './errors.ts';
 import { apiVersionOf, type JsonObject, type ResourceType, storageKeyOf } from './resource-types.ts';
 import { compileObjectFilter } from './selectors.ts';
 import { type IncludeObject, tableFor } from './table.ts';
+import { OrderedDelivery } from './watch-delay.ts';
 import type { WatchEventType, WatchSubscriber } from './watch-hub.ts';
 
 export interface WatchRequest {
@@ -22,6 +23,8 @@ export interface WatchRequest {
   bookmarkIntervalMs: number;
   asTable: boolean;
   includeObject: IncludeObject;
+  /** Draws how long the next event waits (cache lag); events of this stream keep their order. */
+  eventDelayMs: () => number;
 }
 
 /** Validates the request; throws (before anything is written) for bad selectors or versions. */
@@ -46,9 +49,12 @@ export function serveWatch(watch: WatchRequest): void {
   let ended = false;
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
-  const write = (event: JsonObject) => {
+  const writeNow = (event: JsonObject) => {
     if (!ended) response.write(`${JSON.stringify(event)}\n`);
   };
+  // Events and bookmarks share one ordered, delayed lane: a bookmark never overtakes an event.
+  const delivery = new OrderedDelivery({ delayMs: watch.eventDelayMs });
+  const write = (event: JsonObject) => delivery.push(() => writeNow(event));
   const encode = (type: WatchEventType, object: JsonObject): JsonObject => {
     const shown = cluster.present(watch.type, object);
     if (!watch.asTable) return { type, object: shown };
@@ -67,6 +73,7 @@ export function serveWatch(watch: WatchRequest): void {
     ended = true;
     clearTimeout(bookmarkTimer);
     clearTimeout(timeoutTimer);
+    delivery.clear();
     cluster.hub.unsubscribe(subscriber);
     if (abrupt) {
       response.socket?.destroy();
@@ -99,7 +106,7 @@ export function serveWatch(watch: WatchRequest): void {
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw error;
     // kube-apiserver answers a too-old resourceVersion with HTTP 200 and a single ERROR event.
-    write({ type: 'ERROR', object: error.toStatus() });
+    writeNow({ type: 'ERROR', object: error.toStatus() });
     finish(false);
     return;
   }
