@@ -2,6 +2,7 @@
 // (one resourceVersion per write, one watch event per write, listeners for the built-in controllers).
 import { randomInt, randomUUID } from 'node:crypto';
 import { notFoundError } from './errors.ts';
+import { checkStoredSize } from './object-size.ts';
 import { metadataOf, ObjectStore, type StoredRef } from './object-store.ts';
 import type { ResourceRegistry } from './resource-registry.ts';
 import {
@@ -129,6 +130,7 @@ export class Cluster {
 
   commitCreate(type: ResourceType, object: JsonObject): JsonObject {
     const { object: stored, revision } = this.stamp(object);
+    checkStoredSize(stored);
     const metadata = metadataOf(stored);
     const ref = this.refOf(type, metadata.namespace, metadata.name);
     this.store.put(ref, stored);
@@ -144,6 +146,7 @@ export class Cluster {
 
   commitUpdate(type: ResourceType, previous: JsonObject, next: JsonObject): JsonObject {
     const { object: stored, revision } = this.stamp(next);
+    checkStoredSize(stored);
     const metadata = metadataOf(stored);
     const ref = this.refOf(type, metadata.namespace, metadata.name);
     this.store.put(ref, stored);

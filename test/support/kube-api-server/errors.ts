@@ -39,6 +39,7 @@ export type KubeApiErrorCode =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'InternalError'
+  | 'RequestEntityTooLarge'
   | 'Injected';
 
 export class KubeApiError extends Error {

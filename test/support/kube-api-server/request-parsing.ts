@@ -1,10 +1,9 @@
 // Reading what a request asks for: verb, body, query options and the Accept header's Table request.
 import type { IncomingMessage } from 'node:http';
-import { badRequestError, KubeApiError, notAcceptableError } from './errors.ts';
+import { badRequestError, notAcceptableError } from './errors.ts';
+import { MAX_REQUEST_BODY_BYTES, requestEntityTooLargeError } from './object-size.ts';
 import type { IncludeObject } from './table.ts';
 import type { KubeVerb } from './test-controls.ts';
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export function verbFor(method: string, hasName: boolean, query: URLSearchParams): KubeVerb | undefined {
   switch (method) {
@@ -26,22 +25,16 @@ export function verbFor(method: string, hasName: boolean, query: URLSearchParams
   }
 }
 
+/** The body as text; over 3 MiB it is read to the end (so the client gets the answer) and refused with 413. */
 export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new KubeApiError({
-        code: 'BadRequest',
-        httpStatus: 413,
-        reason: 'RequestEntityTooLarge',
-        message: 'the request body is too large',
-      });
-    }
-    chunks.push(buffer);
+    if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(buffer);
   }
+  if (size > MAX_REQUEST_BODY_BYTES) throw requestEntityTooLargeError();
   return Buffer.concat(chunks).toString('utf8');
 }
 
