@@ -3,7 +3,7 @@ import { closest } from 'fastest-levenshtein';
 import { apiVersion, group, kinds } from '../../schemas/kinds.ts';
 import { manifestValidators } from '../api/validator.ts';
 import type { Diagnostic } from './diagnostic.ts';
-import { explainSchemaErrors, fieldPath } from './explain-schema-errors.ts';
+import { explainSchemaErrors, fieldPath } from '../api/explain-schema-errors.ts';
 import type { ParsedDocument } from './parse-documents.ts';
 
 export interface ManifestObject {
