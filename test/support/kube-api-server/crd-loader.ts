@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { listTypeDeclarationProblems } from './list-types.ts';
 import type { JsonObject, PrinterColumn, ResourceType } from './resource-types.ts';
 
 export class CrdLoadError extends Error {
@@ -21,6 +22,34 @@ function isObject(value: unknown): value is JsonObject {
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** Paths of every `x-kubernetes-validations` (CEL) in a schema. */
+function celRulePaths(schema: unknown, path: string): string[] {
+  if (Array.isArray(schema)) return schema.flatMap((item, index) => celRulePaths(item, `${path}[${index}]`));
+  if (!isObject(schema)) return [];
+  const found = 'x-kubernetes-validations' in schema ? [path || '<root>'] : [];
+  for (const [key, child] of Object.entries(schema)) {
+    if (key !== 'x-kubernetes-validations' && key !== 'default' && key !== 'example')
+      found.push(...celRulePaths(child, path ? `${path}.${key}` : key));
+  }
+  return found;
+}
+
+/**
+ * Refuses, loudly, a schema this server would enforce less strictly than a cluster: CEL rules are not
+ * evaluated here, and list-type declarations a cluster refuses are refused too.
+ */
+function checkSchemaIsEnforceable(schema: JsonObject, where: string): void {
+  const celPaths = celRulePaths(schema, '');
+  if (celPaths.length > 0) {
+    throw new CrdLoadError({
+      file: where,
+      message: `x-kubernetes-validations (CEL) at ${celPaths.join(', ')}: the API test server does not evaluate CEL rules, so it would accept objects a cluster refuses; check them another way or teach the server`,
+    });
+  }
+  const problems = listTypeDeclarationProblems(schema, 'openAPIV3Schema');
+  if (problems.length > 0) throw new CrdLoadError({ file: where, message: problems.join('; ') });
 }
 
 /** One resource type per served version of the CRD. */
@@ -45,6 +74,7 @@ export function resourceTypesFromCrd(options: { crd: JsonObject; source: string 
     }
     if (version.served === false) continue;
     const schema = isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
+    if (isObject(schema)) checkSchemaIsEnforceable(schema, `${source} (version ${version.name})`);
     const subresources = isObject(version.subresources) ? version.subresources : {};
     const columns = Array.isArray(version.additionalPrinterColumns)
       ? (version.additionalPrinterColumns.filter(

@@ -1,9 +1,11 @@
 // Validates custom resources against their CRD's openAPIV3Schema the way kube-apiserver does:
 // unknown fields are pruned (or refused with fieldValidation=Strict), defaults are applied,
-// and violations become 422 Invalid causes with `field` paths like `spec.faults[0].mode`.
+// map and set lists must not repeat items (list-types.ts), and violations become 422 Invalid causes with
+// `field` paths like `spec.faults[0].mode`.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { StatusCause } from './errors.ts';
+import { listTypeCauses } from './list-types.ts';
 import type { JsonObject } from './resource-types.ts';
 
 // ajv-formats is CommonJS; under nodenext its default import is typed as the module namespace.
@@ -148,6 +150,7 @@ export function createCustomResourceValidator(options: { schema: JsonObject }): 
         if (causes.length === 0)
           causes.push({ reason: 'FieldValueInvalid', message: 'does not match the schema' });
       }
+      causes.push(...listTypeCauses(schema, object));
       return { causes, unknownFields };
     },
   };
