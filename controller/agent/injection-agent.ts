@@ -21,6 +21,7 @@ import { leaseClientFromKube } from '../runtime/kube-lease-client.ts';
 import type { LeaseClient } from '../runtime/lease-client.ts';
 import { describeError, type RuntimeLogger, silentLogger } from '../runtime/logger.ts';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.ts';
+import { createSerialRunner } from '../runtime/serial-runner.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { runWorkers } from '../runtime/workers.ts';
 import { type AgentMetrics, createAgentMetrics } from './agent-metrics.ts';
@@ -58,16 +59,6 @@ export interface InjectionAgentOptions {
   leaseClient?: LeaseClient;
 }
 
-/** Runs node changes one at a time, in arrival order; a failure does not block the next. */
-function createSerialRunner(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>) => {
-    const run = tail.then(work, work);
-    tail = run.catch(() => {});
-    return run;
-  };
-}
-
 /** client-node types metadata times as Date; the JSON holds strings, and the agent only reads their presence. */
 type CachedInjection = InjectionObject & KubernetesObject;
 
@@ -85,7 +76,7 @@ export class InjectionAgent {
   readonly #options: InjectionAgentOptions & { clock: Clock; logger: RuntimeLogger };
   readonly #stop = new AbortController();
   readonly #deadlines: DeadlineScheduler;
-  readonly #exclusive = createSerialRunner();
+  readonly #exclusive = createSerialRunner(); // node changes one at a time, in arrival order
   readonly #reconciler: InjectionReconciler;
   readonly #written = new Map<string, Written>();
   readonly #running: Promise<unknown>[] = [];

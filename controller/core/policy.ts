@@ -1,6 +1,8 @@
-// The guardrails: one pure function used by the controller before it injects anything and by
-// the PR planner before a merge, so the two can never disagree. Every policy in the cluster
-// applies; the strictest answer wins, so an experiment can never widen what policy allows.
+// The guardrails: one pure function, called through core's admission (experiment/admit-run.ts)
+// by the controller before a run starts, again on every step of a run, and by the PR planner, so
+// they can never disagree. Every policy applies; the strictest answer wins, so an experiment can
+// never widen what policy allows. A fact that is not known (a plan without a cluster) makes its
+// guardrail `unknown`, never `pass`.
 import type { ChaosExperimentSpec, ChaosPolicySpec } from '../api/types.generated.ts';
 import { parseDuration } from './duration.ts';
 import { previousFireTime } from './schedule-times.ts';
@@ -20,11 +22,32 @@ export type Guardrail =
   | 'max-concurrent'
   | 'blackout';
 
+export type VerdictStatus = 'pass' | 'deny' | 'unknown';
+
 export interface GuardrailVerdict {
   guardrail: Guardrail;
-  allowed: boolean;
+  status: VerdictStatus;
   message: string;
+  /** For a denial that lifts by itself (a blackout window): when to look again. */
+  retryAt?: Date;
 }
+
+/**
+ * Denials that lift without anyone touching the experiment: a suspension is lifted, a blackout
+ * window closes, another run finishes. A run they hold back waits; every other denial is final
+ * for the experiment's generation (docs/SAFETY.md).
+ */
+export const temporaryGuardrails: ReadonlySet<Guardrail> = new Set(['suspend', 'blackout', 'max-concurrent']);
+
+/**
+ * Judged once, when a run is admitted: the run itself changes the facts they count (a killed pod
+ * shrinks its workload; a running experiment counts towards the limit it was admitted under).
+ * Every other guardrail is judged again on every step of a run and aborts it when it denies.
+ */
+export const admissionOnlyGuardrails: ReadonlySet<Guardrail> = new Set([
+  'max-targets-percent',
+  'max-concurrent',
+]);
 
 export interface PolicyTarget {
   namespace: string;
@@ -36,31 +59,36 @@ export interface PolicyTarget {
 export interface PolicyInput {
   experiment: { namespace: string; name: string; spec: ChaosExperimentSpec };
   policies: readonly { name: string; spec: ChaosPolicySpec }[];
-  /** Labels of the namespaces involved; a missing entry means the namespace does not exist. */
-  namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
+  /**
+   * Labels of the namespaces involved; a missing entry means the namespace does not exist.
+   * Undefined when no cluster was read: opt-in is then unknown.
+   */
+  namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> | undefined;
   /** The controller's own namespace: protected like kube-system. */
   controllerNamespace: string;
-  /** The chosen targets, when known (run time and plan time both know them). */
+  /** The chosen targets; undefined when not known (no cluster), which leaves maxTargetsPercent unknown. */
   targets?: readonly PolicyTarget[];
   /** Pods per workload, for maxTargetsPercent. */
   workloadSizes?: Readonly<Record<string, number>>;
-  /** Other experiments injecting right now, for maxConcurrentExperiments. */
+  /** Other experiments admitted and not finished, for maxConcurrentExperiments; undefined: unknown. */
   activeExperiments?: number;
   now: Date;
 }
 
 export interface PolicyDecision {
+  /** Every guardrail passes (none denies, none is unknown). */
   allowed: boolean;
   verdicts: GuardrailVerdict[];
 }
 
-/** Namespaces an experiment may touch: the selector's, or its own. Standalone targets have none. */
+/**
+ * Every namespace whose pods the controller could touch: the selector's, or the experiment's own.
+ * Never empty: whatever else the selector says, the controller picks pods from these, so these
+ * are what every namespace guardrail judges.
+ */
 export function targetNamespaces(experiment: PolicyInput['experiment']): string[] {
-  const selector = experiment.spec.selector;
-  if (selector.processes || selector.netns) {
-    if (!selector.namespaces && !selector.labelSelector && !selector.names) return [];
-  }
-  return selector.namespaces?.length ? [...new Set(selector.namespaces)] : [experiment.namespace];
+  const { namespaces } = experiment.spec.selector;
+  return namespaces?.length ? [...new Set(namespaces)] : [experiment.namespace];
 }
 
 export function faultKindsOf(spec: ChaosExperimentSpec): string[] {
@@ -69,12 +97,15 @@ export function faultKindsOf(spec: ChaosExperimentSpec): string[] {
 
 export function evaluatePolicy(input: PolicyInput): PolicyDecision {
   const verdicts: GuardrailVerdict[] = [];
-  const add = (guardrail: Guardrail, problems: string[], okMessage: string) =>
+  const add = (guardrail: Guardrail, problems: string[], okMessage: string, retryAt?: Date) =>
     verdicts.push({
       guardrail,
-      allowed: problems.length === 0,
+      status: problems.length === 0 ? 'pass' : 'deny',
       message: problems.length ? problems.join('; ') : okMessage,
+      ...(problems.length && retryAt ? { retryAt } : {}),
     });
+  const unknown = (guardrail: Guardrail, message: string) =>
+    verdicts.push({ guardrail, status: 'unknown', message });
   const { experiment, policies } = input;
   const namespaces = targetNamespaces(experiment);
 
@@ -85,17 +116,21 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
     'no policy is suspended',
   );
 
-  add(
-    'namespace-opt-in',
-    namespaces
-      .filter((ns) => input.namespaceLabels[ns]?.[optInLabel] !== 'true')
-      .map((ns) =>
-        input.namespaceLabels[ns] === undefined
-          ? `namespace ${ns} does not exist`
-          : `namespace ${ns} has not opted in (label ${optInLabel}: "true")`,
-      ),
-    namespaces.length ? `${namespaces.join(', ')} opted in` : 'no Kubernetes namespaces are targeted',
-  );
+  const labels = input.namespaceLabels;
+  if (!labels) unknown('namespace-opt-in', 'not checked: the namespaces were not read');
+  else {
+    add(
+      'namespace-opt-in',
+      namespaces
+        .filter((ns) => labels[ns]?.[optInLabel] !== 'true')
+        .map((ns) =>
+          labels[ns] === undefined
+            ? `namespace ${ns} does not exist`
+            : `namespace ${ns} has not opted in (label ${optInLabel}: "true")`,
+        ),
+      `${namespaces.join(', ')} opted in`,
+    );
+  }
 
   const allowProblems: string[] = [];
   for (const policy of policies) {
@@ -149,7 +184,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
 
   const percentProblems: string[] = [];
   const limits = policies.filter((p) => p.spec.maxTargetsPercent !== undefined);
-  if (limits.length && input.targets) {
+  if (limits.length && !input.targets) {
+    unknown('max-targets-percent', 'not checked: the targets are not known without a cluster');
+  } else if (limits.length && input.targets) {
     const hits = new Map<string, number>();
     for (const target of input.targets) {
       if (target.workload) hits.set(target.workload, (hits.get(target.workload) ?? 0) + 1);
@@ -166,34 +203,58 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
       }
     }
   }
-  add(
-    'max-targets-percent',
-    percentProblems,
-    limits.length ? 'within every workload limit' : 'no workload limit set',
-  );
-
-  const concurrencyProblems = policies
-    .filter((p) => p.spec.maxConcurrentExperiments !== undefined)
-    .filter((p) => (input.activeExperiments ?? 0) >= p.spec.maxConcurrentExperiments!)
-    .map(
-      (p) =>
-        `${input.activeExperiments} experiments are running; ChaosPolicy ${p.name} allows ${p.spec.maxConcurrentExperiments} at a time`,
+  if (!limits.length || input.targets) {
+    add(
+      'max-targets-percent',
+      percentProblems,
+      limits.length ? 'within every workload limit' : 'no workload limit set',
     );
-  add('max-concurrent', concurrencyProblems, 'below every concurrency limit');
+  }
+
+  const concurrencyLimits = policies.filter((p) => p.spec.maxConcurrentExperiments !== undefined);
+  const active = input.activeExperiments;
+  if (concurrencyLimits.length && active === undefined) {
+    unknown('max-concurrent', 'checked when the run starts, against the experiments running then');
+  } else {
+    add(
+      'max-concurrent',
+      concurrencyLimits
+        .filter((p) => (active ?? 0) >= p.spec.maxConcurrentExperiments!)
+        .map(
+          (p) =>
+            `${active} other experiment(s) running; ChaosPolicy ${p.name} allows ${p.spec.maxConcurrentExperiments} at a time`,
+        ),
+      concurrencyLimits.length ? 'below every concurrency limit' : 'no concurrency limit set',
+    );
+  }
 
   const blackoutProblems: string[] = [];
+  let blackoutEnds: Date | undefined;
   for (const policy of policies) {
     for (const window of policy.spec.blackoutWindows ?? []) {
-      const start = previousFireTime({ schedule: window.schedule, timeZone: window.timeZone, at: input.now });
-      const end = new Date(start.getTime() + parseDuration(window.duration));
-      if (input.now < end) {
+      const label = `blackout window ${window.name ?? window.schedule} of ChaosPolicy ${policy.name}`;
+      let end: Date;
+      try {
+        const start = previousFireTime({
+          schedule: window.schedule,
+          timeZone: window.timeZone,
+          at: input.now,
+        });
+        end = new Date(start.getTime() + parseDuration(window.duration));
+      } catch (error) {
+        // A window that cannot be computed might be open: fail closed until the policy is fixed.
         blackoutProblems.push(
-          `inside blackout window ${window.name ?? window.schedule} of ChaosPolicy ${policy.name} until ${end.toISOString()}`,
+          `${label} cannot be evaluated, so it counts as open: ${(error as Error).message}`,
         );
+        continue;
+      }
+      if (input.now < end) {
+        blackoutProblems.push(`inside ${label} until ${end.toISOString()}`);
+        if (!blackoutEnds || end > blackoutEnds) blackoutEnds = end;
       }
     }
   }
-  add('blackout', blackoutProblems, 'outside every blackout window');
+  add('blackout', blackoutProblems, 'outside every blackout window', blackoutEnds);
 
-  return { allowed: verdicts.every((v) => v.allowed), verdicts };
+  return { allowed: verdicts.every((v) => v.status === 'pass'), verdicts };
 }

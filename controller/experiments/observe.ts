@@ -1,15 +1,17 @@
 // Builds the input of the pure lifecycle from the informer caches: no API calls on this path.
 import type { ChaosExperiment, ChaosPolicySpec } from '../api/types.generated.ts';
+import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { type PodSummary, podCandidates } from '../core/pod-candidates.ts';
+import { targetNamespaces } from '../core/policy.ts';
 
 export interface ClusterView {
   podsInNamespace(namespace: string): Iterable<PodSummary>;
   namespaceLabels(name: string): Record<string, string> | undefined;
   nodeLabels(): ReadonlyMap<string, Record<string, string>>;
   policies(): { name: string; spec: ChaosPolicySpec }[];
-  /** Experiments that are injecting or running now, other than `except`. */
-  activeExperiments(except: string): number;
+  /** Keys (namespace/name) of the experiments whose cached status shows a run admitted and not finished. */
+  activeExperimentKeys(): Iterable<string>;
   /** Pods per workload key, for maxTargetsPercent. */
   workloadSize(workload: string): number;
 }
@@ -18,26 +20,30 @@ export function observeExperiment(options: {
   experiment: ObservedExperiment['experiment'];
   view: ClusterView;
   controllerNamespace: string;
+  /**
+   * Other experiments with a run admitted and not finished: the caller counts its own writes the
+   * cache has not shown yet, which the view cannot know.
+   */
+  activeExperiments: number;
   now: Date;
 }): ObservedExperiment {
   const { experiment, view } = options;
   const spec = experiment.spec;
   const namespace = experiment.metadata.namespace ?? 'default';
-  const targetNamespaces = spec.selector.namespaces?.length ? spec.selector.namespaces : [namespace];
+  const namespaces = targetNamespaces({ namespace, name: experiment.metadata.name, spec });
   // Candidates are only needed when a run starts; computing them otherwise is wasted work.
-  const starting =
-    !experiment.metadata.deletionTimestamp &&
-    experiment.status?.observedGeneration !== experiment.metadata.generation;
+  const state = runStateOf(experiment);
+  const starting = !experiment.metadata.deletionTimestamp && (state === 'new' || state === 'waiting');
   const candidates = starting
     ? podCandidates({
-        pods: targetNamespaces.flatMap((ns) => [...view.podsInNamespace(ns)]),
+        pods: namespaces.flatMap((ns) => [...view.podsInNamespace(ns)]),
         selector: spec.selector,
         experimentNamespace: namespace,
         nodeLabels: spec.selector.nodeSelector ? view.nodeLabels() : undefined,
       })
     : [];
   const namespaceLabels: Record<string, Record<string, string> | undefined> = {};
-  for (const ns of new Set([...targetNamespaces, namespace])) namespaceLabels[ns] = view.namespaceLabels(ns);
+  for (const ns of new Set([...namespaces, namespace])) namespaceLabels[ns] = view.namespaceLabels(ns);
   const workloadSizes: Record<string, number> = {};
   for (const candidate of candidates) {
     if (candidate.workload && workloadSizes[candidate.workload] === undefined) {
@@ -52,7 +58,7 @@ export function observeExperiment(options: {
       namespaceLabels,
       controllerNamespace: options.controllerNamespace,
       workloadSizes,
-      activeExperiments: view.activeExperiments(`${namespace}/${experiment.metadata.name}`),
+      activeExperiments: options.activeExperiments,
     },
     now: options.now,
   };

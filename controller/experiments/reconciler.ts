@@ -4,6 +4,7 @@
 import { apiVersion } from '../../schemas/kinds.ts';
 import { applyOutcomes } from '../core/experiment/apply-outcomes.ts';
 import { planExperiment } from '../core/experiment/plan-experiment.ts';
+import { runStateOf } from '../core/experiment/run-state.ts';
 import {
   type Action,
   finalizerName,
@@ -16,6 +17,7 @@ import type { ControllerMetrics } from '../observability/metrics.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { type Reconciler, TransientError } from '../runtime/index.ts';
 import { mapInOrder } from '../runtime/map-in-order.ts';
+import { createSerialRunner } from '../runtime/serial-runner.ts';
 import type { FaultExecutor } from './executor.ts';
 import { type ClusterView, observeExperiment } from './observe.ts';
 import { WrittenObjects } from './written-objects.ts';
@@ -63,15 +65,43 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
   const written = new WrittenObjects();
   const concurrency = options.concurrency ?? 32;
   const failpoint = options.failpoint ?? noFailpoints;
+  /**
+   * Admissions one at a time, each counting the runs admitted before it (maxConcurrentExperiments):
+   * two workers admitting side by side would each count the other as not running yet.
+   */
+  const admitting = createSerialRunner();
+
+  /**
+   * Other experiments with a run admitted and not finished, our own latest writes first: the
+   * cache can lag our writes by seconds, and a run admitted a moment ago counts already.
+   */
+  function activeOthers(key: string): number {
+    const keys = new Set([...options.view.activeExperimentKeys(), ...written.keys()]);
+    keys.delete(key);
+    let active = 0;
+    for (const other of keys) {
+      const current = written.resolve(other, options.getExperiment(other));
+      if (current && runStateOf(current) === 'running') active++;
+    }
+    return active;
+  }
 
   /** One lifecycle step: plan, act, write. Returns the written object when the next step is due now. */
   async function step(key: string, experiment: Experiment): Promise<StepResult> {
+    const state = runStateOf(experiment);
+    const admission = !experiment.metadata.deletionTimestamp && (state === 'new' || state === 'waiting');
+    // Only the finalizer write and a status write follow an admission: no effect waits on the lock.
+    return admission ? admitting(() => stepOnce(key, experiment)) : stepOnce(key, experiment);
+  }
+
+  async function stepOnce(key: string, experiment: Experiment): Promise<StepResult> {
     const { namespace = 'default', name, resourceVersion = '' } = experiment.metadata;
     const plan = planExperiment(
       observeExperiment({
         experiment,
         view: options.view,
         controllerNamespace: options.controllerNamespace,
+        activeExperiments: activeOthers(key),
         now: options.now(),
       }),
     );

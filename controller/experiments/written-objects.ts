@@ -32,6 +32,11 @@ export class WrittenObjects {
     return cached;
   }
 
+  /** Keys with a write the cache may not show yet. */
+  keys(): IterableIterator<string> {
+    return this.#entries.keys();
+  }
+
   forget(key: string): void {
     this.#entries.delete(key);
   }

@@ -1,7 +1,7 @@
 // The informers the experiment controller reads from, and the ClusterView over them.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ChaosPolicySpec } from '../api/types.generated.ts';
-import { findCondition } from '../core/conditions.ts';
+import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { workloadKey } from '../core/pod-candidates.ts';
 import type { ClusterView } from '../experiments/observe.ts';
@@ -14,8 +14,6 @@ import { type Clock, InformerGroup, ResilientInformer, type RuntimeLogger } from
 type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
 type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
 type Policy = KubernetesObject & { spec?: ChaosPolicySpec };
-
-const runningReasons = new Set(['Injecting', 'Running', 'Recovering']);
 
 /** Only labels are kept of namespaces and nodes. */
 function keepLabels(object: KubernetesObject): Labelled {
@@ -76,11 +74,8 @@ export class ClusterCaches implements ClusterView {
       );
     this.experiments = namespaced<Experiment>('chaosexperiments', resources.experiments, {
       indexers: {
-        // Experiments that are injecting or running, for maxConcurrentExperiments without a scan.
-        active: (experiment: Experiment) => {
-          const succeeded = findCondition(experiment.status?.conditions, 'Succeeded');
-          return succeeded?.status === 'Unknown' && runningReasons.has(succeeded.reason) ? ['yes'] : [];
-        },
+        // Runs admitted and not finished, for maxConcurrentExperiments without a scan.
+        active: (experiment: Experiment) => (runStateOf(experiment) === 'running' ? ['yes'] : []),
       },
     });
     this.pods = namespaced<PodRecord>('pods', resources.pods, {
@@ -140,10 +135,8 @@ export class ClusterCaches implements ClusterView {
     return this.policyInformer.list().map((p) => ({ name: p.metadata?.name ?? '', spec: p.spec ?? {} }));
   }
 
-  activeExperiments(except: string): number {
-    return this.experiments
-      .byIndex('active', 'yes')
-      .filter((e) => `${e.metadata.namespace}/${e.metadata.name}` !== except).length;
+  activeExperimentKeys(): string[] {
+    return this.experiments.byIndex('active', 'yes').map((e) => `${e.metadata.namespace}/${e.metadata.name}`);
   }
 
   workloadSize(workload: string): number {

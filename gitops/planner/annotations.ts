@@ -42,7 +42,12 @@ export function planAnnotations(options: {
     for (const verdict of experiment?.verdicts ?? []) {
       if (verdict.status === 'deny') {
         annotations.push(at('failure', `chaoscraft policy: ${verdict.guardrail}`, verdict.message));
+      } else if (verdict.status === 'waits') {
+        annotations.push(at('warning', `chaoscraft policy: ${verdict.guardrail}`, verdict.message));
       }
+    }
+    if (experiment?.refusal?.reason === 'PolicyDenied') {
+      annotations.push(at('failure', 'chaoscraft policy: refused', experiment.refusal.message));
     }
     if (planned.verdict === 'no-targets') {
       annotations.push(

@@ -1,25 +1,25 @@
 // The plan of one experiment spec: which pods it would hit right now and what every guardrail
-// says. Selection and policy are the controller's own pure functions (podCandidates,
-// selectTargets, evaluatePolicy), called with what the cluster shows now; nothing here decides
-// a rule on its own.
+// says. The decision is core's admission (admitRun), the same function the controller runs when
+// the run starts, called with what the cluster shows now; this file adds presentation only.
 import type { ChaosExperimentSpec } from '../../controller/api/types.generated.ts';
+import { admitRun, type RefusalReason } from '../../controller/core/experiment/admit-run.ts';
 import { namedFaults } from '../../controller/core/experiment/faults.ts';
-import { checkSpec } from '../../controller/core/experiment/spec-checks.ts';
 import type { Candidate } from '../../controller/core/experiment/types.ts';
 import { podCandidates, workloadKey } from '../../controller/core/pod-candidates.ts';
 import {
-  evaluatePolicy,
-  type Guardrail,
   type GuardrailVerdict,
   targetNamespaces,
+  temporaryGuardrails,
 } from '../../controller/core/policy.ts';
-import { selectTargets } from '../../controller/core/selection.ts';
 import type { ClusterPolicy, ClusterReader } from './cluster-reader.ts';
 
-/** How a verdict counts in the plan: decided now, deferred to run time, or unknown without a cluster. */
-export type VerdictStatus = 'pass' | 'deny' | 'deferred' | 'unchecked';
+/**
+ * How a verdict counts in the plan: decided now; holds the run back until it lifts (a suspension,
+ * a blackout window); decided when the run starts; or unknown without a cluster.
+ */
+export type VerdictStatus = 'pass' | 'deny' | 'waits' | 'deferred' | 'unchecked';
 
-export interface PlannedVerdict extends GuardrailVerdict {
+export interface PlannedVerdict extends Omit<GuardrailVerdict, 'status'> {
   status: VerdictStatus;
 }
 
@@ -36,15 +36,15 @@ export interface ExperimentPlan {
   live: boolean;
   /** Why the cluster could not be read, when it could not. */
   clusterError?: string;
-  /** Standalone selectors (processes, netns) resolve on the host at run time. */
-  standalone: boolean;
   matching: number;
   targets: Candidate[];
   /** Only some matching pods are chosen: the run draws its own (the seed is the run's, not the plan's). */
   subset: boolean;
   blastRadius: BlastRadius[];
   verdicts: PlannedVerdict[];
-  /** No spec problem and no guardrail denial. */
+  /** A refusal the guardrail rows do not show: no targets now, or more target records than fit. */
+  refusal?: { reason: RefusalReason; message: string };
+  /** No spec problem and nothing that refuses the run (a run that would wait is allowed). */
   allowed: boolean;
 }
 
@@ -54,11 +54,6 @@ export interface ExperimentPlanContext {
   policies: readonly ClusterPolicy[];
   controllerNamespace: string;
 }
-
-/** Guardrails that need the cluster's namespaces or pods; without a cluster they are not judged. */
-const needsCluster = new Set<Guardrail>(['namespace-opt-in', 'max-targets-percent']);
-/** Depends on the experiments running at the moment of the run, which a plan cannot know. */
-const decidedAtRunTime = new Set<Guardrail>(['max-concurrent']);
 
 export async function planExperimentSpec(options: {
   namespace: string;
@@ -70,89 +65,67 @@ export async function planExperimentSpec(options: {
   now: Date;
 }): Promise<ExperimentPlan> {
   const { namespace, name, spec, context } = options;
-  const specProblems = checkSpec(spec);
   const experiment = { namespace, name, spec };
   const namespaces = targetNamespaces(experiment);
-  const standalone = Boolean(spec.selector.processes || spec.selector.netns) && namespaces.length === 0;
 
-  let matching: Candidate[] = [];
-  const workloadSizes: Record<string, number> = {};
-  const namespaceLabels: Record<string, Record<string, string> | undefined> = {};
+  let observed: Awaited<ReturnType<typeof observeCluster>> | undefined;
   let clusterError: string | undefined;
-  if (context.cluster && !standalone) {
+  if (context.cluster) {
     try {
-      const observed = await observeCluster({ cluster: context.cluster, namespace, namespaces, spec });
-      matching = observed.matching;
-      Object.assign(workloadSizes, observed.workloadSizes);
-      Object.assign(namespaceLabels, observed.namespaceLabels);
+      observed = await observeCluster({ cluster: context.cluster, namespace, namespaces, spec });
     } catch (error) {
       // A cluster that cannot be read (down, or RBAC refuses a namespace) leaves the plan without
       // live targets; it says why instead of failing the whole PR plan.
       clusterError = (error as Error).message;
     }
   }
-  const live = Boolean(context.cluster) && !clusterError;
-  const targets = selectTargets({
-    candidates: matching,
-    keyOf: (c) => `${c.namespace ?? ''}/${c.name}`,
-    mode: spec.mode ?? 'one',
-    value: spec.value,
-    seed: options.seed,
-  });
-
-  let decision: ReturnType<typeof evaluatePolicy>;
-  try {
-    decision = evaluatePolicy({
-      experiment,
+  const admission = admitRun({
+    experiment,
+    candidates: observed?.matching,
+    policy: {
       policies: context.policies,
-      namespaceLabels,
+      namespaceLabels: observed?.namespaceLabels,
       controllerNamespace: context.controllerNamespace,
-      ...(live
-        ? {
-            targets: targets.map((t) => ({
-              namespace: t.namespace ?? '',
-              name: t.name,
-              workload: t.workload,
-            })),
-          }
-        : {}),
-      workloadSizes,
-      now: options.now,
-    });
-  } catch (error) {
-    // Only a malformed policy (e.g. a blackout cron that does not parse) gets here.
-    specProblems.push(`the guardrails cannot be evaluated: ${(error as Error).message}`);
-    decision = { allowed: false, verdicts: [] };
-  }
-  const verdicts = decision.verdicts.map((verdict): PlannedVerdict => {
-    if (decidedAtRunTime.has(verdict.guardrail)) {
-      return {
-        ...verdict,
-        status: 'deferred',
-        message: 'checked when the run starts, against the experiments running then',
-      };
-    }
-    if (!live && needsCluster.has(verdict.guardrail) && !standalone) {
-      return {
-        ...verdict,
-        status: 'unchecked',
-        message: 'not checked: no cluster to read namespaces and pods from',
-      };
-    }
-    return { ...verdict, status: verdict.allowed ? 'pass' : 'deny' };
+      workloadSizes: observed?.workloadSizes ?? {},
+      // The experiments running when the run starts cannot be known now.
+      activeExperiments: undefined,
+    },
+    seed: options.seed,
+    now: options.now,
   });
+  const targets = admission.targets ?? [];
+  const invalid = admission.decision === 'refuse' && admission.reason === 'InvalidSpec';
+  const verdicts = admission.verdicts.map((verdict): PlannedVerdict => {
+    if (verdict.status === 'unknown') {
+      return verdict.guardrail === 'max-concurrent'
+        ? { ...verdict, status: 'deferred' }
+        : {
+            ...verdict,
+            status: 'unchecked',
+            message: 'not checked: no cluster to read namespaces and pods from',
+          };
+    }
+    if (verdict.status === 'deny' && temporaryGuardrails.has(verdict.guardrail)) {
+      return { ...verdict, status: 'waits', message: `the run waits: ${verdict.message}` };
+    }
+    return { ...verdict, status: verdict.status };
+  });
+  const refusal =
+    admission.decision === 'refuse' && !invalid && !verdicts.some((v) => v.status === 'deny')
+      ? { reason: admission.reason, message: admission.message }
+      : undefined;
 
   return {
-    specProblems,
-    live,
+    specProblems: invalid ? admission.problems : [],
+    live: Boolean(observed),
     ...(clusterError ? { clusterError } : {}),
-    standalone,
-    matching: matching.length,
+    matching: observed?.matching.length ?? 0,
     targets,
-    subset: targets.length < matching.length,
-    blastRadius: blastRadius(targets, workloadSizes),
+    subset: targets.length < (observed?.matching.length ?? 0),
+    blastRadius: blastRadius(targets, observed?.workloadSizes ?? {}),
     verdicts,
-    allowed: specProblems.length === 0 && verdicts.every((v) => v.status !== 'deny'),
+    ...(refusal ? { refusal } : {}),
+    allowed: admission.decision !== 'refuse',
   };
 }
 

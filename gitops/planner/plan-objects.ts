@@ -113,10 +113,11 @@ async function planObject(options: {
 
 function experimentVerdict(plan: ExperimentPlan, suspended: boolean): ObjectVerdict {
   if (plan.specProblems.length) return 'invalid';
+  // Pods may be up by the time it merges: a warning, not a denial.
+  if (plan.refusal?.reason === 'NoTargets') return 'no-targets';
   if (!plan.allowed) return 'denied';
   if (suspended) return 'suspended';
-  if (!plan.live || plan.standalone) return 'planned-offline';
-  return plan.targets.length === 0 ? 'no-targets' : 'would-run';
+  return plan.live ? 'would-run' : 'planned-offline';
 }
 
 function compare(a: string, b: string): number {

@@ -54,14 +54,12 @@ export async function planScheduleSpec(options: {
     seed: options.seed,
     now: fireTimes[0]?.at ?? options.now,
   });
-  // A blackout at one fire time skips that run; it does not make the schedule wrong.
+  // The fire times already say which runs a blackout holds back; one row says it once.
   template.verdicts = template.verdicts.map((v) =>
-    v.guardrail === 'blackout' && v.status === 'deny'
+    v.guardrail === 'blackout' && v.status === 'waits'
       ? { ...v, status: 'deferred', message: `next run: ${v.message}` }
       : v,
   );
-  template.allowed =
-    template.specProblems.length === 0 && template.verdicts.every((v) => v.status !== 'deny');
   return {
     ...(scheduleProblem ? { scheduleProblem } : {}),
     fireTimes,
@@ -79,17 +77,12 @@ function blackoutAt(options: {
   context: ExperimentPlanContext;
   at: Date;
 }): string | undefined {
-  try {
-    const decision = evaluatePolicy({
-      experiment: { namespace: options.namespace, name: options.name, spec: options.spec.template.spec },
-      policies: options.context.policies,
-      namespaceLabels: {},
-      controllerNamespace: options.context.controllerNamespace,
-      now: options.at,
-    });
-    return decision.verdicts.find((v) => v.guardrail === 'blackout' && !v.allowed)?.message;
-  } catch {
-    // A policy that cannot be evaluated is reported by the template's plan.
-    return undefined;
-  }
+  const decision = evaluatePolicy({
+    experiment: { namespace: options.namespace, name: options.name, spec: options.spec.template.spec },
+    policies: options.context.policies,
+    namespaceLabels: undefined,
+    controllerNamespace: options.context.controllerNamespace,
+    now: options.at,
+  });
+  return decision.verdicts.find((v) => v.guardrail === 'blackout' && v.status === 'deny')?.message;
 }

@@ -28,6 +28,7 @@ export const verdictLabels: Record<ObjectVerdict, string> = {
 const statusLabels: Record<VerdictStatus, string> = {
   pass: '✅ pass',
   deny: '❌ denied',
+  waits: '⏸️ the run waits',
   deferred: '⏱️ at run time',
   unchecked: '❔ not checked',
 };
@@ -132,8 +133,6 @@ function experimentBlock(plan: ExperimentPlan, spec: ChaosExperimentSpec): strin
 }
 
 function targetsBlock(plan: ExperimentPlan): string {
-  if (plan.standalone)
-    return '**Targets** processes and network namespaces on the host, resolved when it runs.';
   if (!plan.live) {
     return plan.clusterError
       ? `**Targets** not resolved: the cluster could not be read (${text(plan.clusterError)}).`
@@ -158,6 +157,9 @@ function guardrailsBlock(plan: ExperimentPlan): string {
   const rows = plan.verdicts.map((v) => [code(v.guardrail), statusLabels[v.status], text(v.message)]);
   const denied = plan.verdicts.filter((v) => v.status === 'deny').length;
   const list = table(['Guardrail', 'Verdict', 'Detail'], rows);
+  if (plan.refusal?.reason === 'PolicyDenied') {
+    return `**Guardrails** ❌ ${text(plan.refusal.message)}\n\n${details('all guardrails', list)}`;
+  }
   if (denied) return `**Guardrails** ❌ ${denied} denied\n\n${list}`;
   const passed = plan.verdicts.filter((v) => v.status === 'pass').length;
   return `**Guardrails** ${passed} of ${plan.verdicts.length} pass, none denied\n\n${details('all guardrails', list)}`;

@@ -4,18 +4,20 @@
 // a controller that restarts anywhere continues where the status says it was.
 //
 //   new ─▶ WaitingForHypothesis ─▶ Injecting ─▶ Running ─▶ Recovering ─▶ (after probes) ─▶ Completed
-//    │            │ broken                            │ broken / suspended / spec changed
-//    ▼            ▼                                   ▼
-//  InvalidSpec, PolicyDenied, NoTargets     Recovering ─▶ HypothesisFailed | Aborted
+//    │ ▲          │ broken                            │ broken / a guardrail denies / spec changed
+//    ▼ │          ▼                                   ▼
+//    │ Suspended, BlackoutWindow,             Recovering ─▶ HypothesisFailed | Aborted
+//    │ ConcurrencyLimit (waiting: admission is tried again)
+//    ▼
+//  InvalidSpec, PolicyDenied, NoTargets
 import type { ChaosExperimentStatus, Condition, Fault, TargetRecord } from '../../api/types.generated.ts';
 import { findCondition, setCondition } from '../conditions.ts';
 import { parseDuration } from '../duration.ts';
-import { evaluatePolicy } from '../policy.ts';
-import { selectTargets } from '../selection.ts';
+import { admitRun, describe, type RefusalReason, recheckRun, type WaitReason } from './admit-run.ts';
 import { namedFaults, podFaultKinds } from './faults.ts';
 import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
 import { summarize } from './report.ts';
-import { checkSpec } from './spec-checks.ts';
+import { runStateOf } from './run-state.ts';
 import {
   type Action,
   type EventRecord,
@@ -33,18 +35,9 @@ type Reason =
   | 'Completed'
   | 'HypothesisFailed'
   | 'Aborted'
-  | 'PolicyDenied'
-  | 'InvalidSpec'
-  | 'NoTargets'
+  | RefusalReason
+  | WaitReason
   | 'InjectionFailed';
-
-const runningReasons = new Set(['WaitingForHypothesis', 'Injecting', 'Running', 'Recovering']);
-
-/**
- * Target records live in status, and an object must stay under etcd's 1.5 MiB request limit.
- * A record takes about 250 bytes, so 6,000 (mode all over 6,000 pods) still fit with room.
- */
-export const maxTargetRecords = 6000;
 
 class Step {
   status: ChaosExperimentStatus;
@@ -95,8 +88,8 @@ class Step {
 export function planExperiment(observed: ObservedExperiment): Plan {
   const step = new Step(observed);
   const { metadata } = observed.experiment;
-  const succeeded = findCondition(step.status.conditions, 'Succeeded');
-  const inRun = succeeded?.status === 'Unknown' && runningReasons.has(succeeded.reason);
+  const state = runStateOf(observed.experiment);
+  const inRun = state === 'running';
 
   if (metadata.deletionTimestamp) return planDeletion(step, inRun);
   // Finalizer first: nothing may be injected that a deletion could leave behind.
@@ -106,19 +99,29 @@ export function planExperiment(observed: ObservedExperiment): Plan {
     return step.plan();
   }
   if (inRun) {
-    if (step.status.observedGeneration !== metadata.generation) {
-      abort(step, 'the spec changed during the run; the new spec runs once these faults are recovered');
-    } else {
-      const suspended = observed.policy.policies.find((p) => p.spec.suspend);
-      if (suspended && step.status.report?.verdict !== 'Aborted') {
-        abort(step, `ChaosPolicy ${suspended.name} was suspended (the kill switch)`);
+    if (step.status.report?.verdict !== 'Aborted') {
+      if (step.status.observedGeneration !== metadata.generation) {
+        abort(step, 'the spec changed during the run; the new spec runs once these faults are recovered');
+      } else if (findCondition(step.status.conditions, 'Succeeded')?.reason !== 'Recovering') {
+        // Policy can change under a run: what would refuse the run now stops it now.
+        const denied = recheckRun({
+          experiment: experimentRef(observed),
+          policy: observed.policy,
+          now: observed.now,
+        });
+        if (denied.length) abort(step, `${describe(denied)}`);
       }
     }
     return advanceRun(step);
   }
   // A finished run is final for its generation; a changed spec runs again.
-  if (succeeded && step.status.observedGeneration === metadata.generation) return step.plan();
+  if (state === 'finished') return step.plan();
   return startRun(step);
+}
+
+function experimentRef(observed: ObservedExperiment) {
+  const { metadata, spec } = observed.experiment;
+  return { namespace: metadata.namespace ?? 'default', name: metadata.name, spec };
 }
 
 function planDeletion(step: Step, inRun: boolean): Plan {
@@ -138,41 +141,40 @@ function planDeletion(step: Step, inRun: boolean): Plan {
 function startRun(step: Step): Plan {
   const { experiment, candidates, policy, now } = step.observed;
   const { spec, metadata } = experiment;
+  const waiting = runStateOf(experiment) === 'waiting';
   step.status = {
     observedGeneration: metadata.generation,
     conditions: step.status.conditions,
-    startTime: now.toISOString(),
     seed: `${metadata.uid}/${metadata.generation}`,
     ...(step.status.revision ? { revision: step.status.revision } : {}),
   };
-  const problems = checkSpec(spec);
-  if (problems.length) return terminal(step, 'InvalidSpec', problems.join('; '));
-
-  const chosen = selectTargets({
+  const admission = admitRun({
+    experiment: experimentRef(step.observed),
     candidates,
-    keyOf: (c) => `${c.namespace ?? ''}/${c.name}`,
-    mode: spec.mode ?? 'one',
-    value: spec.value,
+    policy,
     seed: step.status.seed!,
-  });
-  const decision = evaluatePolicy({
-    ...policy,
-    experiment: { namespace: metadata.namespace ?? 'default', name: metadata.name, spec },
-    targets: chosen.map((c) => ({ namespace: c.namespace ?? '', name: c.name, workload: c.workload })),
     now,
   });
-  if (!decision.allowed) {
-    const denied = decision.verdicts.filter((v) => !v.allowed).map((v) => `${v.guardrail}: ${v.message}`);
-    return terminal(step, 'PolicyDenied', denied.join('; '));
+  if (admission.decision === 'refuse') {
+    step.status.startTime = now.toISOString();
+    return terminal(step, admission.reason, admission.message);
   }
-  if (chosen.length === 0) return terminal(step, 'NoTargets', 'no target matches the selector');
-  const recordCount = chosen.length * spec.faults.length;
-  if (recordCount > maxTargetRecords) {
-    return terminal(
-      step,
-      'PolicyDenied',
-      `${recordCount} target records (${chosen.length} targets x ${spec.faults.length} faults) would not fit in one object (at most ${maxTargetRecords}); narrow the selector or split the experiment`,
-    );
+  if (admission.decision === 'wait') {
+    // Nothing is recorded or injected; the policy informer wakes us when a policy changes.
+    step.succeeded('Unknown', admission.reason, admission.message.slice(0, 32768));
+    if (admission.retryAt) step.requeue(admission.retryAt.getTime() - now.getTime());
+    else if (admission.reason === 'ConcurrencyLimit') step.requeue(concurrencyRetryMs);
+    return step.plan();
+  }
+  if (admission.decision === 'undecided') {
+    // Only a plan lacks facts; should the controller ever lack one, it fails closed.
+    const unknown = admission.verdicts.filter((v) => v.status === 'unknown');
+    return terminal(step, 'PolicyDenied', `cannot be judged: ${describe(unknown)}`);
+  }
+  const chosen = admission.targets!;
+  step.status.startTime = now.toISOString();
+  if (waiting) {
+    step.events.push({ type: 'Normal', reason: 'Admitted', message: 'the guardrails allow the run now' });
   }
 
   // Records before effects: these are written before any fault is applied.
@@ -379,6 +381,9 @@ function activeRecords(status: ChaosExperimentStatus): TargetRecord[] {
 function recoverAll(step: Step, records: TargetRecord[]): void {
   for (const record of records) step.actions.push({ type: 'recover', record, fault: faultOf(step, record) });
 }
+
+/** How often a run held back by maxConcurrentExperiments looks again, besides being woken. */
+const concurrencyRetryMs = 10_000;
 
 function faultOf(step: Step, record: TargetRecord): Fault {
   const found = namedFaults(step.observed.experiment.spec).find((f) => f.name === record.fault);

@@ -23,7 +23,7 @@ function input(overrides: Partial<PolicyInput> & { policy?: ChaosPolicySpec } = 
   };
 }
 const denied = (decision: ReturnType<typeof evaluatePolicy>) =>
-  decision.verdicts.filter((v) => !v.allowed).map((v) => v.guardrail);
+  decision.verdicts.filter((v) => v.status === 'deny').map((v) => v.guardrail);
 
 test('an opted-in own namespace with no policy is allowed, every guardrail reported', () => {
   const decision = evaluatePolicy(input());
@@ -104,7 +104,7 @@ test('maxTargetsPercent is judged per workload', () => {
   );
   assert.deepEqual(denied(tooMany), ['max-targets-percent']);
   assert.match(
-    tooMany.verdicts.find((v) => !v.allowed)!.message,
+    tooMany.verdicts.find((v) => v.status === 'deny')!.message,
     /hits 2 of 3 pods \(67%\) of shop\/ReplicaSet\/web/,
   );
 });
@@ -129,8 +129,25 @@ test('blackout windows in their time zone', () => {
   assert.equal(at('2026-11-27T12:59:00Z').allowed, true, '13:59 Berlin: before the window');
   assert.deepEqual(denied(at('2026-11-27T13:00:00Z')), ['blackout']);
   assert.match(
-    at('2026-11-27T16:59:00Z').verdicts.find((v) => !v.allowed)!.message,
+    at('2026-11-27T16:59:00Z').verdicts.find((v) => v.status === 'deny')!.message,
     /until 2026-11-27T17:00:00.000Z/,
   );
   assert.equal(at('2026-11-27T17:00:00Z').allowed, true, 'the window has ended');
+});
+
+test('every namespace the controller could pick pods from is judged, whatever else the selector holds', () => {
+  const hostSelector = spec({ selector: { processes: { names: ['kubelet'] } } as never });
+  const decision = evaluatePolicy(
+    input({ experiment: { namespace: 'kube-system', name: 'exp', spec: hostSelector } }),
+  );
+  assert.deepEqual(denied(decision), ['protected-namespace']);
+});
+
+test('a fact not known (no cluster) is unknown, never a pass', () => {
+  const decision = evaluatePolicy(
+    input({ namespaceLabels: undefined, policy: { maxTargetsPercent: 10, maxConcurrentExperiments: 1 } }),
+  );
+  const unknown = decision.verdicts.filter((v) => v.status === 'unknown').map((v) => v.guardrail);
+  assert.deepEqual(unknown, ['namespace-opt-in', 'max-targets-percent', 'max-concurrent']);
+  assert.equal(decision.allowed, false);
 });

@@ -8,7 +8,7 @@ metadata:
 spec:
   namespaces:
     allow: [shop, media]
-  deniedFaults: [podFailure]
+  deniedFaults: [containerKill]
   maxTargetsPercent: 50
 ${extra}`;
 

@@ -64,7 +64,7 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     await repo.checkout({ ref: 'main' });
     await repo.createBranch({ name: 'denied' });
     await repo.checkout({ ref: 'denied' });
-    await repo.writeFiles({ files: { 'experiments/fail.yaml': podKillYaml({ fault: 'podFailure: {}' }) } });
+    await repo.writeFiles({ files: { 'experiments/fail.yaml': podKillYaml({ fault: 'containerKill: {}' }) } });
     await repo.commit({ message: 'denied' });
     await repo.checkout({ ref: 'main' });
     repoDir = repo.dir;
@@ -121,13 +121,13 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
       '--kubeconfig',
       kubeconfig,
     ]);
-    assert.equal(beforeSync.code, 0, 'no policy in the cluster denies podFailure yet');
+    assert.equal(beforeSync.code, 0, 'no policy in the cluster denies containerKill yet');
     server.seed([
       {
         apiVersion: 'chaoscraft.io/v1alpha1',
         kind: 'ChaosPolicy',
         metadata: { name: 'default' },
-        spec: { deniedFaults: ['podFailure'] },
+        spec: { deniedFaults: ['containerKill'] },
       },
     ]);
     const denied = await planCli([
@@ -141,7 +141,7 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
       kubeconfig,
     ]);
     assert.equal(denied.code, 1);
-    assert.match(denied.stdout, /ChaosPolicy default denies podFailure/);
+    assert.match(denied.stdout, /ChaosPolicy default denies containerKill/);
   });
 
   test('--format json prints the whole plan; --link-base changes the links', async () => {

@@ -91,7 +91,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
         metadata: { name: 'default' },
         spec: {
           namespaces: { allow: ['shop', 'media'] },
-          deniedFaults: ['podFailure'],
+          deniedFaults: ['containerKill'],
           maxTargetsPercent: 50,
         },
       },
@@ -154,7 +154,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
 
   test('denied by policy: the plan cites the guardrail and the policy', async () => {
     await branch('denied', {
-      'experiments/failure.yaml': podKillYaml({ name: 'checkout-failure', fault: 'podFailure: {}' }),
+      'experiments/failure.yaml': podKillYaml({ name: 'checkout-failure', fault: 'containerKill: {}' }),
       'experiments/media.yaml': podKillYaml({ name: 'media-kill', namespace: 'media' }),
     });
     const result = await plan('denied');
@@ -164,13 +164,13 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
     const byTitle = new Map(failures.map((a) => [a.title, a]));
     assert.match(
       byTitle.get('chaoscraft policy: fault-kinds')!.message,
-      /ChaosPolicy default denies podFailure/,
+      /ChaosPolicy default denies containerKill/,
     );
     assert.equal(byTitle.get('chaoscraft policy: fault-kinds')!.path, 'experiments/failure.yaml');
     assert.match(byTitle.get('chaoscraft policy: namespace-opt-in')!.message, /media has not opted in/);
     assert.match(
       result.markdown,
-      /\| `fault-kinds` \| ❌ denied \| ChaosPolicy default denies podFailure \|/,
+      /\| `fault-kinds` \| ❌ denied \| ChaosPolicy default denies containerKill \|/,
     );
   });
 
@@ -206,7 +206,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
 
   test("a PR that changes the policy is planned with the PR's policy", async () => {
     await branch('policy-change', {
-      'policies/default.yaml': policyYaml().replace('[podFailure]', '[podFailure, podKill]'),
+      'policies/default.yaml': policyYaml().replace('[containerKill]', '[containerKill, podKill]'),
       'experiments/pod-kill.yaml': podKillYaml(),
     });
     const result = await plan('policy-change');
@@ -215,7 +215,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
     assert.match(result.markdown, /ChaosPolicy default denies podKill/);
     assert.match(
       result.markdown,
-      /\| `spec.deniedFaults` \| `\["podFailure"\]` \| `\["podFailure","podKill"\]` \|/,
+      /\| `spec.deniedFaults` \| `\["containerKill"\]` \| `\["containerKill","podKill"\]` \|/,
     );
     const notice = result.annotations.find((a) => a.level === 'notice');
     assert.equal(notice?.path, 'policies/default.yaml');
@@ -223,8 +223,8 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
 
   test('a PR that relaxes the policy lets an experiment the cluster policy denies run', async () => {
     await branch('policy-relax', {
-      'policies/default.yaml': policyYaml().replace('deniedFaults: [podFailure]', 'deniedFaults: []'),
-      'experiments/failure.yaml': podKillYaml({ name: 'checkout-failure', fault: 'podFailure: {}' }),
+      'policies/default.yaml': policyYaml().replace('deniedFaults: [containerKill]', 'deniedFaults: []'),
+      'experiments/failure.yaml': podKillYaml({ name: 'checkout-failure', fault: 'containerKill: {}' }),
     });
     const result = await plan('policy-relax');
     assert.equal(result.valid, true, result.summary);

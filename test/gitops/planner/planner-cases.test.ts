@@ -59,10 +59,10 @@ describe('planner cases', () => {
   test('without a cluster, guardrails that need none still deny (the PR policy applies)', async () => {
     const result = await plan({
       'p.yaml': policyYaml(),
-      'e.yaml': podKillYaml({ fault: 'podFailure: {}' }),
+      'e.yaml': podKillYaml({ fault: 'containerKill: {}' }),
     });
     assert.equal(result.valid, false);
-    assert.match(result.markdown, /ChaosPolicy default denies podFailure/);
+    assert.match(result.markdown, /ChaosPolicy default denies containerKill/);
   });
 
   test('an unreadable cluster degrades to a plan without live targets, with the reason', async () => {
@@ -188,14 +188,17 @@ spec:
     assert.equal(result.annotations.filter((a) => a.title === 'chaoscraft policy: blackout').length, 3);
   });
 
-  test('an experiment planned inside a blackout window is denied by the blackout guardrail', async () => {
+  test('an experiment planned inside a blackout window would wait for it to end, not be denied', async () => {
     const policy = policyYaml('  blackoutWindows:\n    - schedule: "0 8 * * 1"\n      duration: 2h\n');
     const result = await plan(
       { 'p.yaml': policy, 'e.yaml': podKillYaml() },
       staticClusterReader({ pods: pods(2), namespaces: optedIn }),
     );
-    assert.equal(result.valid, false);
-    assert.ok(result.annotations.some((a) => a.title === 'chaoscraft policy: blackout'));
+    assert.equal(result.valid, true, 'a blackout delays the run; it does not block the merge');
+    const blackout = result.annotations.find((a) => a.title === 'chaoscraft policy: blackout');
+    assert.equal(blackout?.level, 'warning');
+    assert.match(blackout!.message, /the run waits: inside blackout window .* until /);
+    assert.match(result.markdown, /\| `blackout` \| ⏸️ the run waits \|/);
   });
 
   test('a schedule that cannot be evaluated is invalid', async () => {

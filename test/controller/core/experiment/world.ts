@@ -18,6 +18,8 @@ export interface WorldOptions {
   candidates?: Candidate[];
   namespaceLabels?: ObservedExperiment['policy']['namespaceLabels'];
   policies?: ObservedExperiment['policy']['policies'];
+  /** Other experiments running now, for maxConcurrentExperiments (default 0). */
+  activeExperiments?: number;
   /** Decides each probe run; default: everything passes. */
   probe?: (name: string, phase: string, world: World) => 'Passed' | 'Failed' | 'Error';
   /** Decides each injection; default: success. */
@@ -70,6 +72,7 @@ export class World {
         policies: this.options.policies ?? [],
         namespaceLabels: this.options.namespaceLabels ?? { shop: { 'chaoscraft.io/allow': 'true' } },
         controllerNamespace: 'chaoscraft-system',
+        activeExperiments: this.options.activeExperiments ?? 0,
       },
       now: new Date(this.now),
     };
