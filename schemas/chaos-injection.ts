@@ -1,9 +1,14 @@
 // ChaosInjection: internal. One node fault on one target, created by the controller, executed
 // by the agent on the target's node, which reports back in status.
 
-import { faultItem } from './faults.ts';
+import { nodeFaultItem } from './faults.ts';
 import { conditions, dnsLabel, objectName, stringList, timestamp } from './fragments.ts';
 import type { JsonSchema } from './json-schema.ts';
+
+/** `cc` + 12 hex digits: the tag that names everything the agent changes for an injection. */
+export const injectionTagPattern = '^cc[0-9a-f]{12}$';
+/** A container runtime ID as the kubelet reports it, e.g. containerd://0123abcd…. */
+export const containerIdPattern = '^[a-z0-9-]{1,32}://[0-9a-f]{12,128}$';
 
 export const injectionSpec: JsonSchema = {
   type: 'object',
@@ -22,7 +27,7 @@ export const injectionSpec: JsonSchema = {
       },
     },
     node: { type: 'string', maxLength: 253, description: 'The node whose agent executes the injection.' },
-    fault: faultItem,
+    fault: nodeFaultItem,
     target: {
       type: 'object',
       title: 'InjectionTarget',
@@ -42,7 +47,7 @@ export const injectionSpec: JsonSchema = {
         },
         containerIDs: stringList(
           'Container runtime IDs, e.g. containerd://0123abcd….',
-          { type: 'string', pattern: '^[a-z0-9-]{1,32}://[0-9a-f]{12,128}$', description: 'A container ID.' },
+          { type: 'string', pattern: containerIdPattern, description: 'A container ID.' },
           32,
         ),
       },
@@ -50,7 +55,7 @@ export const injectionSpec: JsonSchema = {
     deadline: timestamp('The agent recovers the fault at this time, whatever else happens.'),
     tag: {
       type: 'string',
-      pattern: '^cc[0-9a-f]{12}$',
+      pattern: injectionTagPattern,
       description: 'The short id that names everything the agent changes for this injection.',
     },
   },

@@ -26,6 +26,20 @@ export function stringList(description: string, item: JsonSchema, maxItems = 64)
   return { type: 'array', description, maxItems, items: item };
 }
 
+// Cross-field rules. Each is a `not` of the one state it forbids: no type, no description, only
+// fields declared next to it, so a structural schema (and so the CRD) can carry it. The
+// manifest explainer recognises these two shapes and names the field in one sentence.
+
+/** Refuses `field` while `other` is set to one of `values`. */
+export function forbiddenWhen(field: string, other: string, values: readonly string[]): JsonSchema {
+  return { not: { required: [field, other], properties: { [other]: { enum: values } } } };
+}
+
+/** Refuses `field` unless `needed` is set too. */
+export function onlyWith(field: string, needed: string): JsonSchema {
+  return { not: { required: [field], not: { required: [needed] } } };
+}
+
 export function stringMap(description: string): JsonSchema {
   return {
     type: 'object',

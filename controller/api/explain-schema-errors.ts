@@ -10,7 +10,7 @@ import {
   interfaceNamePattern,
 } from '../../schemas/fragments.ts';
 import type { JsonSchema } from '../../schemas/json-schema.ts';
-import type { SchemaError } from '../api/validator.ts';
+import type { SchemaError } from './validator.ts';
 
 export interface Finding {
   /** Path segments into the object (keys and indexes). */
@@ -37,26 +37,53 @@ const patternNames = new Map<string, string>([
   ],
 ]);
 
+const formatNames = new Map<string, string>([
+  ['cidr', 'an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/64'],
+  ['date-time', 'a valid date-time (RFC 3339, e.g. 2026-01-02T15:04:05Z)'],
+]);
+
+export interface ExplainOptions {
+  /**
+   * Quote the offending value in messages (default true). The agent says false: its messages go to logs
+   * and object status, where a hostile value is not repeated.
+   */
+  quoteValues?: boolean;
+}
+
 export function explainSchemaErrors(
   errors: readonly SchemaError[],
   schema: JsonSchema,
   data: unknown,
+  options: ExplainOptions = {},
 ): Finding[] {
+  const quote = options.quoteValues ?? true;
   const findings: Finding[] = [];
   const junctorErrors = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   // Errors raised inside a junctor branch are explained through the junctor, not one by one.
   const plain = errors.filter((e) => !/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath));
+  // A value that fails its pattern fails its format too; the pattern's sentence says enough.
+  const patternFailed = new Set(plain.filter((e) => e.keyword === 'pattern').map((e) => e.instancePath));
   for (const error of plain) {
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
-    findings.push(explainOne(error, schema, data));
+    if (error.keyword === 'format' && patternFailed.has(error.instancePath)) continue;
+    // `required` holds vacuously for a non-object, so a forbidden state "matches" one; its type error says why.
+    if (error.keyword === 'not' && !isMapping(valueAt(data, pointerSegments(error.instancePath)))) continue;
+    findings.push(explainOne(error, schema, data, quote));
   }
-  for (const junctor of junctorErrors) findings.push(...explainJunctor(junctor, errors, schema, data));
+  for (const junctor of junctorErrors) findings.push(...explainJunctor(junctor, errors, schema, data, quote));
   return dedupe(findings);
 }
 
-function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffix = ''): Finding {
+function explainOne(
+  error: SchemaError,
+  schema: JsonSchema,
+  data: unknown,
+  quote: boolean,
+  suffix = '',
+): Finding {
   const path = pointerSegments(error.instancePath);
   const value = valueAt(data, path);
+  const shown = quote ? show(value) : 'the value';
   const params = error.params;
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -81,7 +108,7 @@ function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffi
         path,
         atKey: false,
         code: 'schema',
-        message: `${show(value)} is not allowed${suffix}; use one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        message: `${shown} is not allowed${suffix}; use one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
     case 'pattern': {
       const named = patternNames.get(String(params.pattern));
@@ -90,8 +117,8 @@ function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffi
         atKey: false,
         code: 'schema',
         message: named
-          ? `${show(value)} is not ${named}`
-          : `${show(value)} does not match the pattern ${String(params.pattern)}`,
+          ? `${shown} is not ${named}`
+          : `${shown} does not match the pattern ${String(params.pattern)}`,
       };
     }
     case 'type':
@@ -99,7 +126,7 @@ function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffi
         path,
         atKey: false,
         code: 'schema',
-        message: `must be ${article(String(params.type))}, not ${kindOf(value)}`,
+        message: `must be ${article(String(params.type))}, not ${kindOf(value, quote)}`,
       };
     case 'maximum':
     case 'minimum':
@@ -107,16 +134,24 @@ function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffi
         path,
         atKey: false,
         code: 'schema',
-        message: `${show(value)} is too ${error.keyword === 'maximum' ? 'large' : 'small'}${suffix}: must be ${error.keyword === 'maximum' ? 'at most' : 'at least'} ${String(params.limit)}`,
+        message: `${shown} is too ${error.keyword === 'maximum' ? 'large' : 'small'}${suffix}: must be ${error.keyword === 'maximum' ? 'at most' : 'at least'} ${String(params.limit)}`,
       };
     case 'maxItems':
+      return {
+        path,
+        atKey: false,
+        code: 'schema',
+        message: `has ${Array.isArray(value) ? value.length : 0} items; at most ${String(params.limit)} allowed`,
+      };
     case 'minItems':
       return {
         path,
         atKey: false,
         code: 'schema',
-        message: `has ${Array.isArray(value) ? value.length : 0} items; ${error.keyword === 'maxItems' ? 'at most' : 'at least'} ${String(params.limit)} allowed`,
+        message: `has ${Array.isArray(value) ? value.length : 0} items; needs at least ${String(params.limit)} (omit the field instead of leaving it empty)`,
       };
+    case 'not':
+      return explainForbidden(error, schema, path);
     case 'maxLength':
     case 'minLength':
       return {
@@ -134,11 +169,40 @@ function explainOne(error: SchemaError, schema: JsonSchema, data: unknown, suffi
         path,
         atKey: false,
         code: 'schema',
-        message: `${show(value)} is not a valid ${String(params.format)}${params.format === 'date-time' ? ' (RFC 3339, e.g. 2026-01-02T15:04:05Z)' : ''}`,
+        message: `${shown} is not ${formatNames.get(String(params.format)) ?? `a valid ${String(params.format)}`}`,
       };
     default:
       return { path, atKey: false, code: 'schema', message: `${error.message}${suffix}` };
   }
+}
+
+/**
+ * A `not` names a state the schema forbids. Two shapes occur (schemas/fragments.ts builds them):
+ * a field refused while another has some value, and a field refused without another.
+ */
+function explainForbidden(error: SchemaError, schema: JsonSchema, path: (string | number)[]): Finding {
+  const state = schemaAt(schema, error.schemaPath);
+  const [field, other] = state?.required ?? [];
+  const values = other ? state?.properties?.[other]?.enum : undefined;
+  const needed = state?.not?.required?.[0];
+  if (field && other && values) {
+    const shown = values.map((v) => JSON.stringify(v)).join(' or ');
+    return {
+      path: [...path, field],
+      atKey: true,
+      code: 'schema',
+      message: `"${field}" is not allowed when ${other} is ${shown}`,
+    };
+  }
+  if (field && needed && !other) {
+    return {
+      path: [...path, field],
+      atKey: true,
+      code: 'schema',
+      message: `"${field}" needs "${needed}" to be set too`,
+    };
+  }
+  return { path, atKey: false, code: 'schema', message: error.message };
 }
 
 /**
@@ -150,6 +214,7 @@ function explainJunctor(
   all: readonly SchemaError[],
   schema: JsonSchema,
   data: unknown,
+  quote: boolean,
 ): Finding[] {
   const node = schemaAt(schema, parentSchemaPath(junctor.schemaPath));
   const branches = (junctor.keyword === 'oneOf' ? node?.oneOf : node?.anyOf) ?? [];
@@ -178,7 +243,7 @@ function explainJunctor(
       const suffix = ` when ${discriminator} is ${JSON.stringify(actual)}`;
       return all
         .filter((e) => e.schemaPath.startsWith(prefix))
-        .map((e) => explainOne(e, schema, data, suffix));
+        .map((e) => explainOne(e, schema, data, quote, suffix));
     }
   }
   return [{ path, atKey: false, code: 'schema', message: junctor.message }];
@@ -233,16 +298,20 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   return node;
 }
 
+function isMapping(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function kindOf(value: unknown): string {
+function kindOf(value: unknown, quote: boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${article(typeof value)} (${show(value)})`;
+  return quote ? `${article(typeof value)} (${show(value)})` : article(typeof value);
 }
 
 function article(type: string): string {

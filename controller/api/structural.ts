@@ -119,4 +119,18 @@ function checkJunctorBranch(
     if (!outside.items) out.push({ path, message: 'items inside a junctor need items outside' });
     else checkJunctorBranch(branch.items, outside.items, `${path}[]`, out);
   }
+  // A junctor nested in a branch (`not` inside `not`, say) is held to the same rules.
+  for (const [junctor, nested] of nestedJunctors(branch)) {
+    checkJunctorBranch(nested, outside, `${path}.${junctor}`, out);
+  }
+}
+
+function nestedJunctors(node: JsonSchema): [string, JsonSchema][] {
+  const found: [string, JsonSchema][] = [];
+  if (node.not) found.push(['not', node.not]);
+  for (const junctor of ['oneOf', 'anyOf', 'allOf'] as const) {
+    for (const [index, branch] of (node[junctor] ?? []).entries())
+      found.push([`${junctor}[${index}]`, branch]);
+  }
+  return found;
 }

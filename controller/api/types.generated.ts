@@ -271,29 +271,32 @@ export interface NetworkLoss {
   /**
    * The target's network interfaces to act on; all but loopback when omitted.
    *
+   * @minItems 1
    * @maxItems 16
    *
    * Items: A Linux interface name.
    */
-  interfaces?: string[];
+  interfaces?: [string, ...string[]];
   /**
    * Only traffic to (egress) or from (ingress) these IPv4/IPv6 CIDRs; all addresses when omitted.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A CIDR such as 10.0.0.0/8.
    */
-  cidrs?: string[];
+  cidrs?: [string, ...string[]];
   /**
    * Only traffic to these remote ports (egress) or local ports (ingress); at most 32.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A TCP or UDP port.
    */
-  ports?: number[];
+  ports?: [number, ...number[]];
   /**
-   * Only this protocol; with ports, `all` means TCP and UDP.
+   * Only this protocol; with ports, `all` means TCP and UDP (ICMP has no ports).
    */
   protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
@@ -302,15 +305,15 @@ export interface NetworkLoss {
  */
 export interface NetworkLatency {
   /**
-   * Added delay, e.g. 100ms.
+   * Added delay, from 1us to 60s, e.g. 100ms.
    */
   latency: string;
   /**
-   * Random variation around the delay, e.g. 10ms.
+   * Random variation around the delay, at most 60s, e.g. 10ms.
    */
   jitter?: string;
   /**
-   * How much each delay depends on the previous one, 0 to 100.
+   * How much each random variation depends on the previous one, 0 to 100; needs jitter.
    */
   correlation?: number;
   /**
@@ -320,29 +323,32 @@ export interface NetworkLatency {
   /**
    * The target's network interfaces to act on; all but loopback when omitted.
    *
+   * @minItems 1
    * @maxItems 16
    *
    * Items: A Linux interface name.
    */
-  interfaces?: string[];
+  interfaces?: [string, ...string[]];
   /**
    * Only traffic to (egress) or from (ingress) these IPv4/IPv6 CIDRs; all addresses when omitted.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A CIDR such as 10.0.0.0/8.
    */
-  cidrs?: string[];
+  cidrs?: [string, ...string[]];
   /**
    * Only traffic to these remote ports (egress) or local ports (ingress); at most 32.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A TCP or UDP port.
    */
-  ports?: number[];
+  ports?: [number, ...number[]];
   /**
-   * Only this protocol; with ports, `all` means TCP and UDP.
+   * Only this protocol; with ports, `all` means TCP and UDP (ICMP has no ports).
    */
   protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
@@ -357,29 +363,32 @@ export interface NetworkPartition {
   /**
    * The target's network interfaces to act on; all but loopback when omitted.
    *
+   * @minItems 1
    * @maxItems 16
    *
    * Items: A Linux interface name.
    */
-  interfaces?: string[];
+  interfaces?: [string, ...string[]];
   /**
    * Only traffic to (egress) or from (ingress) these IPv4/IPv6 CIDRs; all addresses when omitted.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A CIDR such as 10.0.0.0/8.
    */
-  cidrs: string[];
+  cidrs: [string, ...string[]];
   /**
    * Only traffic to these remote ports (egress) or local ports (ingress); at most 32.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A TCP or UDP port.
    */
-  ports?: number[];
+  ports?: [number, ...number[]];
   /**
-   * Only this protocol; with ports, `all` means TCP and UDP.
+   * Only this protocol; with ports, `all` means TCP and UDP (ICMP has no ports).
    */
   protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
@@ -392,11 +401,11 @@ export interface NetworkBandwidth {
    */
   rate: string;
   /**
-   * Bucket size in bytes (default: rate/250, at least 5000).
+   * Bucket size in bytes (default: 10 ms of traffic at the rate, at least 1600).
    */
   burst?: number;
   /**
-   * Bytes that may queue waiting for tokens (default: 10 * burst).
+   * Bytes that may queue waiting for tokens (default: burst plus 50 ms of traffic at the rate).
    */
   limit?: number;
   /**
@@ -406,29 +415,32 @@ export interface NetworkBandwidth {
   /**
    * The target's network interfaces to act on; all but loopback when omitted.
    *
+   * @minItems 1
    * @maxItems 16
    *
    * Items: A Linux interface name.
    */
-  interfaces?: string[];
+  interfaces?: [string, ...string[]];
   /**
    * Only traffic to (egress) or from (ingress) these IPv4/IPv6 CIDRs; all addresses when omitted.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A CIDR such as 10.0.0.0/8.
    */
-  cidrs?: string[];
+  cidrs?: [string, ...string[]];
   /**
    * Only traffic to these remote ports (egress) or local ports (ingress); at most 32.
    *
+   * @minItems 1
    * @maxItems 32
    *
    * Items: A TCP or UDP port.
    */
-  ports?: number[];
+  ports?: [number, ...number[]];
   /**
-   * Only this protocol; with ports, `all` means TCP and UDP.
+   * Only this protocol; with ports, `all` means TCP and UDP (ICMP has no ports).
    */
   protocol?: 'all' | 'tcp' | 'udp' | 'icmp';
 }
@@ -441,7 +453,7 @@ export interface CpuStress {
    */
   workers: number;
   /**
-   * Load per worker in percent (default 100).
+   * Load per worker in percent.
    */
   load?: number;
 }
@@ -454,7 +466,7 @@ export interface MemoryStress {
    */
   size: string;
   /**
-   * Number of memory workers (default 1).
+   * Number of memory workers.
    */
   workers?: number;
 }
@@ -1129,7 +1141,7 @@ export interface ChaosInjectionSpec {
    * The node whose agent executes the injection.
    */
   node: string;
-  fault: Fault;
+  fault: NodeFault;
   target: InjectionTarget;
   /**
    * The agent recovers the fault at this time, whatever else happens.
@@ -1152,6 +1164,24 @@ export interface ExperimentRef {
    * The experiment UID.
    */
   uid: string;
+}
+/**
+ * One fault: exactly one of containerKill, networkLoss, networkLatency, networkPartition, networkBandwidth, cpuStress, memoryStress, processKill, processPause.
+ */
+export interface NodeFault {
+  /**
+   * A name for this fault, used in status and reports (default: its kind and index).
+   */
+  name?: string;
+  containerKill?: ContainerKill;
+  networkLoss?: NetworkLoss;
+  networkLatency?: NetworkLatency;
+  networkPartition?: NetworkPartition;
+  networkBandwidth?: NetworkBandwidth;
+  cpuStress?: CpuStress;
+  memoryStress?: MemoryStress;
+  processKill?: ProcessKill;
+  processPause?: ProcessPause;
 }
 /**
  * The pod (and containers) the fault applies to.

@@ -10,11 +10,12 @@ type Definitions = Record<string, JsonSchema>;
 
 /**
  * Schemas are inlined (CRDs forbid `$ref`), so the same titled piece appears in several kinds.
- * For types we hoist each titled piece into one named definition, and drop the oneOf/anyOf rules:
- * they constrain values, and as TypeScript unions they would only make the types unreadable.
+ * For types we hoist each titled piece into one named definition, and drop the junctor rules
+ * (oneOf, anyOf, allOf, not): they constrain values, and as TypeScript unions or intersections
+ * they would only make the types unreadable.
  */
 function hoist(schema: JsonSchema, definitions: Definitions): JsonSchema {
-  const { oneOf: _oneOf, anyOf: _anyOf, ...rest } = schema;
+  const { oneOf: _oneOf, anyOf: _anyOf, allOf: _allOf, not: _not, ...rest } = schema;
   const copy: JsonSchema = { ...rest };
   if (copy.properties) {
     copy.properties = Object.fromEntries(

@@ -3,13 +3,17 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from '../../schemas/json-schema.ts';
 import { type KindDefinition, kinds, objectSchema } from '../../schemas/kinds.ts';
+import { parseCidr } from './cidr.ts';
 import { strictSchema } from './strict-schema.ts';
 
 // ajv-formats is CommonJS with a default export; under nodenext the callable sits on `.default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-/** Builds an ajv instance that knows the Kubernetes schema extensions. */
-export function createAjv(): Ajv {
+/**
+ * Builds an ajv instance that knows the Kubernetes schema extensions. With `useDefaults` it
+ * writes the schema's defaults into the data it validates, as the API server does on write.
+ */
+export function createAjv(options: { useDefaults?: boolean } = {}): Ajv {
   // Strict mode (unknown or ignored keywords and non-JSON numbers are errors), except the two
   // checks that contradict structural schemas: those forbid `type` inside oneOf/anyOf branches
   // (strictTypes) and name fields declared one level up in `required` there (strictRequired).
@@ -19,8 +23,11 @@ export function createAjv(): Ajv {
     strictRequired: false,
     allErrors: true,
     unicodeRegExp: true,
+    useDefaults: options.useDefaults ?? false,
   });
   addFormats(ajv, ['date-time']);
+  // A format the API server checks too (kube-openapi's `cidr`, Go's net.ParseCIDR).
+  ajv.addFormat('cidr', { type: 'string', validate: (text: string) => parseCidr(text) !== undefined });
   // int64 is the OpenAPI format Kubernetes puts on integers.
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
   for (const keyword of [
@@ -75,7 +82,7 @@ export function manifestValidators(): Map<string, KindValidator> {
   return cached;
 }
 
-function toSchemaError(error: ErrorObject): SchemaError {
+export function toSchemaError(error: ErrorObject): SchemaError {
   return {
     instancePath: error.instancePath,
     schemaPath: error.schemaPath,

@@ -1,9 +1,10 @@
 // Decides whether a parsed document is one of ours and, if so, checks it against its schema.
 import { closest } from 'fastest-levenshtein';
-import { apiVersion, group, kinds } from '../../schemas/kinds.ts';
+import { apiVersion, group, kinds, objectSchema } from '../../schemas/kinds.ts';
+import { explainSchemaErrors, fieldPath } from '../api/explain-schema-errors.ts';
+import { semanticIssuesIn } from '../api/fault-semantics.ts';
 import { manifestValidators } from '../api/validator.ts';
 import type { Diagnostic } from './diagnostic.ts';
-import { explainSchemaErrors, fieldPath } from '../api/explain-schema-errors.ts';
 import type { ParsedDocument } from './parse-documents.ts';
 
 export interface ManifestObject {
@@ -100,5 +101,10 @@ export function checkDocument(file: string, document: ParsedDocument): DocumentV
   const diagnostics = explainSchemaErrors(errors, validator.schema, object).map((finding) =>
     diagnostic(finding.path, finding.code, finding.message, finding.atKey),
   );
+  // The rules no schema can state, exactly as the agent runs them; only on a schema-valid object.
+  if (diagnostics.length === 0) {
+    for (const issue of semanticIssuesIn(objectSchema(validator.definition, 'manifest'), object))
+      diagnostics.push(diagnostic(issue.path, 'schema', issue.message));
+  }
   return { status: 'ours', object: manifest, diagnostics };
 }

@@ -33,6 +33,24 @@ const broken: [string, JsonSchema, RegExp][] = [
     { type: 'object', properties: { a: { type: 'string' } }, anyOf: [{ required: ['b'] }] },
     /"b" is not declared outside/,
   ],
+  [
+    'a type inside a not nested in allOf',
+    {
+      type: 'object',
+      properties: { a: { type: 'string' } },
+      allOf: [{ not: { required: ['a'], not: { type: 'object' } } }],
+    },
+    /"type" is not allowed inside a logical junctor/,
+  ],
+  [
+    'a nested not naming an undeclared field',
+    {
+      type: 'object',
+      properties: { a: { type: 'string' } },
+      not: { required: ['a'], not: { required: ['b'] } },
+    },
+    /"b" is not declared outside/,
+  ],
   ['$ref', { type: 'object', $ref: '#/x' } as JsonSchema, /keyword "\$ref" is not allowed/],
   ['an array without items', { type: 'array' }, /must declare items/],
   [

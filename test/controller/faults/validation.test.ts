@@ -14,7 +14,7 @@ const tag = 'cc0011223344aa';
 
 describe('network scope checks', () => {
   test('an interface name with ";" is refused with InvalidParams before anything runs', async () => {
-    const params = { percent: 10, interfaces: ['eth0;reboot'] };
+    const params = { percent: 10, interfaces: ['eth0;reboot'] as [string] };
     assert.deepEqual(
       faults.networkLoss.validate(params).map((issue) => issue.path),
       ['/interfaces/0'],
