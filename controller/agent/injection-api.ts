@@ -3,11 +3,13 @@
  * from (optimistic concurrency), on the object for finalizers and on the status subresource for status. On
  * a 409 the object is read again and the change recomputed from the fresh copy, a bounded number of times.
  */
+
+import { agentFinalizer } from '../api/contract.ts';
 import type { ChaosInjectionStatus } from '../api/types.generated.ts';
 import { isKubeError } from '../kube/kube-errors.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
-import { AGENT_FINALIZER, type InjectionObject } from './injection-object.ts';
+import type { InjectionObject } from './injection-object.ts';
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -85,14 +87,14 @@ export function createInjectionApi(options: { http: KubeHttp }): InjectionApi {
     addFinalizer: ({ injection }) =>
       update(injection, (current) => {
         const finalizers = current.metadata.finalizers ?? [];
-        if (finalizers.includes(AGENT_FINALIZER)) return undefined;
-        return { metadata: { finalizers: [...finalizers, AGENT_FINALIZER] } };
+        if (finalizers.includes(agentFinalizer)) return undefined;
+        return { metadata: { finalizers: [...finalizers, agentFinalizer] } };
       }),
     removeFinalizer: ({ injection }) =>
       update(injection, (current) => {
         const finalizers = current.metadata.finalizers ?? [];
-        if (!finalizers.includes(AGENT_FINALIZER)) return undefined;
-        return { metadata: { finalizers: finalizers.filter((name) => name !== AGENT_FINALIZER) } };
+        if (!finalizers.includes(agentFinalizer)) return undefined;
+        return { metadata: { finalizers: finalizers.filter((name) => name !== agentFinalizer) } };
       }),
     writeStatus: ({ injection, compute }) =>
       update(

@@ -1,30 +1,27 @@
 /**
- * The ChaosInjection as the agent sees it: the full object metadata the generated type leaves out, the
- * contract's names (finalizer, labels), and the agent's own second check of every spec value before any of
- * them reaches the node. The API schema checks the same things first; an object that slipped past it (or was
+ * The ChaosInjection as the agent sees it: the full object metadata the generated type leaves out, and the
+ * agent's own second check of every spec value before any of them reaches the node (the fault params with
+ * the kind's compiled schema, through each fault's validate). The API schema checks the same things first; an object that slipped past it (or was
  * written by something other than the controller) is still refused here.
  */
+import { containerIdPattern } from '../../schemas/chaos-injection.ts';
+import { agentFinalizer, injectionTagPattern, nodeFaultKinds, nodeLabel } from '../api/contract.ts';
 import type { ChaosInjection, ChaosInjectionStatus, Condition } from '../api/types.generated.ts';
 import { findCondition } from '../core/conditions.ts';
 import type { ValidationIssue } from '../faults/errors.ts';
 import type { InjectionRecord } from '../faults/fault.ts';
 import type { NodeFaultKind } from '../faults/params.ts';
 import type { FaultRegistry } from '../faults/registry.ts';
-import { NODE_FAULT_KINDS } from '../faults/registry.ts';
 
-/** Held by the agent from before it changes anything on the node until the change is recovered. */
-export const AGENT_FINALIZER = 'chaoscraft.io/agent-recover';
-export const NODE_LABEL = 'chaoscraft.io/node';
-export const EXPERIMENT_LABEL = 'chaoscraft.io/experiment';
+// The contract's names under the names injection-agent.ts still imports them by (its home is api/contract.ts).
+export { nodeLabel as NODE_LABEL };
 
-/** `cc` + 12 hex: the schema's pattern for `spec.tag` (narrower than the fault layer's TAG_PATTERN). */
-export const INJECTION_TAG_PATTERN = /^cc[0-9a-f]{12}$/;
 /** A label value: what a node name must also be for the agent's label selector to work. */
 export const NODE_NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const RFC3339_PATTERN =
   /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 const POD_UID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const CONTAINER_ID_PATTERN = /^[a-z0-9-]{1,32}:\/\/[0-9a-f]{12,128}$/;
+const CONTAINER_ID_PATTERN = new RegExp(containerIdPattern);
 /** Kinds whose effect is instantaneous (signals): never applied a second time after a restart. */
 export const ONE_SHOT_KINDS: ReadonlySet<NodeFaultKind> = new Set(['processKill', 'containerKill']);
 
@@ -63,7 +60,7 @@ export function phaseOf(injection: InjectionObject): InjectionPhase {
 }
 
 export function hasAgentFinalizer(injection: InjectionObject): boolean {
-  return injection.metadata.finalizers?.includes(AGENT_FINALIZER) ?? false;
+  return injection.metadata.finalizers?.includes(agentFinalizer) ?? false;
 }
 
 /** Everything the agent needs from a spec that passed its checks. */
@@ -88,13 +85,15 @@ export function nodeFaultOf(
 ): { kind: NodeFaultKind; params: unknown } | { issues: ValidationIssue[] } {
   if (!isRecord(fault)) return { issues: [{ path: '/spec/fault', message: 'must be an object' }] };
   const keys = Object.keys(fault).filter((key) => key !== 'name');
-  const kinds = keys.filter((key): key is NodeFaultKind => (NODE_FAULT_KINDS as string[]).includes(key));
+  const kinds = keys.filter((key): key is NodeFaultKind =>
+    (nodeFaultKinds as readonly string[]).includes(key),
+  );
   if (keys.length !== 1 || kinds.length !== 1) {
     return {
       issues: [
         {
           path: '/spec/fault',
-          message: `must hold exactly one node fault (${NODE_FAULT_KINDS.join(', ')}); found ${keys.join(', ') || 'none'}`,
+          message: `must hold exactly one node fault (${nodeFaultKinds.join(', ')}); found ${keys.join(', ') || 'none'}`,
         },
       ],
     };
@@ -122,8 +121,8 @@ export function checkInjection(options: {
   if (spec.node !== options.nodeName)
     issues.push({ path: '/spec/node', message: `must be this agent's node (${options.nodeName})` });
   const tag = spec.tag;
-  if (typeof tag !== 'string' || !INJECTION_TAG_PATTERN.test(tag))
-    issues.push({ path: '/spec/tag', message: `must match ${INJECTION_TAG_PATTERN}` });
+  if (typeof tag !== 'string' || !injectionTagPattern.test(tag))
+    issues.push({ path: '/spec/tag', message: `must match ${injectionTagPattern}` });
   const deadlineMs = parseTimestamp(spec.deadline);
   if (deadlineMs === undefined)
     issues.push({ path: '/spec/deadline', message: 'must be an RFC 3339 timestamp' });
@@ -171,7 +170,7 @@ export function recordOf(injection: InjectionObject): InjectionRecord | undefine
   const record = injection.status?.record as Partial<InjectionRecord> | undefined;
   if (!isRecord(record)) return undefined;
   const { kind, tag, targetId, netnsPath, cgroupPath, details } = record;
-  if (typeof kind !== 'string' || !(NODE_FAULT_KINDS as string[]).includes(kind)) return undefined;
+  if (typeof kind !== 'string' || !(nodeFaultKinds as readonly string[]).includes(kind)) return undefined;
   if (typeof tag !== 'string' || tag !== injection.spec?.tag) return undefined;
   if (typeof targetId !== 'string' || targetId.length === 0 || targetId.length > 512) return undefined;
   if (netnsPath !== undefined && typeof netnsPath !== 'string') return undefined;

@@ -11,6 +11,7 @@
  *   new               → finalizer first, then inject, then Injected True with the record
  *   injected          → first pass of this process: verify, re-apply if the change is missing (continued)
  */
+import { injectionTagPattern } from '../api/contract.ts';
 import type { FaultError } from '../faults/errors.ts';
 import type { InjectionRecord, Target } from '../faults/fault.ts';
 import type { FaultRegistry } from '../faults/registry.ts';
@@ -25,7 +26,6 @@ import {
   checkInjection,
   describeIssues,
   hasAgentFinalizer,
-  INJECTION_TAG_PATTERN,
   type InjectionObject,
   injectionKey,
   nodeFaultOf,
@@ -103,7 +103,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     const specFault = nodeFaultOf(injection.spec?.fault);
     const kind = record?.kind ?? ('kind' in specFault ? specFault.kind : undefined);
     const tag = injection.spec?.tag;
-    if (!kind || typeof tag !== 'string' || !INJECTION_TAG_PATTERN.test(tag)) return;
+    if (!kind || typeof tag !== 'string' || !injectionTagPattern.test(tag)) return;
     const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
     await exclusive(async () => {
       let target: Target | undefined;

@@ -26,15 +26,3 @@ export function createFaultRegistry(): FaultRegistry {
     processPause: createProcessPauseFault(),
   };
 }
-
-export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
-  'networkLoss',
-  'networkPartition',
-  'networkLatency',
-  'networkBandwidth',
-  'cpuStress',
-  'memoryStress',
-  'processKill',
-  'containerKill',
-  'processPause',
-];

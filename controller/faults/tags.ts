@@ -2,10 +2,12 @@
  * How everything a fault creates is named after its injection's tag, so that an agent that restarts with
  * nothing but the tag (or nothing at all) can find its changes again and remove them.
  */
-import { createHash } from 'node:crypto';
 import { FaultError } from './errors.ts';
 
-/** Lowercase letters and digits only: safe inside nft identifiers, cgroup names and environment values. */
+/**
+ * Lowercase letters and digits only: safe inside nft identifiers, cgroup names and environment values. Wider
+ * than the injection tags the controller derives (api/contract.ts, `cc` + 12 hex), which all match it.
+ */
 export const TAG_PATTERN = /^[a-z][a-z0-9]{3,23}$/;
 
 /** Every nft table we create is named `chaoscraft_<tag>` in the `inet` family. */
@@ -21,11 +23,6 @@ export const STRESS_TAG_ENV = 'CHAOSCRAFT_TAG';
  */
 const TC_MAJOR_BASE = 0xc000;
 const TC_MAJOR_SPAN = 0x3ff0;
-
-/** The conventional tag of an injection: `cc` + 12 hex chars of the SHA-256 of its UID. */
-export function tagFromUid(uid: string): string {
-  return `cc${createHash('sha256').update(uid).digest('hex').slice(0, 12)}`;
-}
 
 export function assertTag(tag: unknown): asserts tag is string {
   if (typeof tag !== 'string' || !TAG_PATTERN.test(tag)) {

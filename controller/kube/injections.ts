@@ -1,26 +1,21 @@
 // ChaosInjections: how the controller hands a node fault to the agent on the target's node.
-// Names and tags derive from the experiment and the record, so a replayed injection finds the
-// object it created before instead of creating a second one.
-import { createHash } from 'node:crypto';
+// Names and tags derive from the experiment and the record (api/contract.ts), so a replayed
+// injection finds the object it created before instead of creating a second one.
 import { apiVersion } from '../../schemas/kinds.ts';
+import {
+  experimentLabel,
+  experimentLabelValue,
+  injectionName,
+  injectionTag,
+  nodeLabel,
+} from '../api/contract.ts';
 import type { ChaosInjection, Fault, TargetRecord } from '../api/types.generated.ts';
 import { isKubeError } from './kube-errors.ts';
 import type { KubeHttp } from './kube-http.ts';
 import { resourcePath, resources } from './paths.ts';
 
-export const nodeLabel = 'chaoscraft.io/node';
-export const experimentLabel = 'chaoscraft.io/experiment';
-
-const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-
-export function injectionName(experimentName: string, recordKey: string): string {
-  return `${experimentName.slice(0, 200)}-${hash(recordKey).slice(0, 10)}`;
-}
-
-/** The short id the agent names every change with (nft table, tc handle, stress processes). */
-export function injectionTag(experimentUid: string, recordKey: string): string {
-  return `cc${hash(`${experimentUid}/${recordKey}`).slice(0, 12)}`;
-}
+// Still imported from here by controller/experiments and controller/manager; their home is the contract.
+export { experimentLabel, injectionName } from '../api/contract.ts';
 
 export interface InjectionRequest {
   experiment: { namespace: string; name: string; uid: string };
@@ -39,7 +34,7 @@ export function injectionObject(request: InjectionRequest): ChaosInjection {
     metadata: {
       name: injectionName(experiment.name, request.recordKey),
       namespace: experiment.namespace,
-      labels: { [nodeLabel]: record.node ?? '', [experimentLabel]: experiment.name.slice(0, 63) },
+      labels: { [nodeLabel]: record.node ?? '', [experimentLabel]: experimentLabelValue(experiment.name) },
       ownerReferences: [
         {
           apiVersion,

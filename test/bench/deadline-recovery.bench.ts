@@ -2,9 +2,9 @@
 // agent's DeadlineScheduler (the dead-man switch) must remove each rule soon after its deadline.
 // Figure: p99 of (rule gone - deadline) in ms. The goal is absolute, so there is no baseline.
 import { DeadlineScheduler } from '../../controller/agent/node/deadline.ts';
+import { injectionTag } from '../../controller/api/contract.ts';
 import { createNetworkLossFault } from '../../controller/faults/network-loss.ts';
 import { listTaggedTables } from '../../controller/faults/nft.ts';
-import { tagFromUid } from '../../controller/faults/tags.ts';
 import { systemClock } from '../../controller/runtime/clock.ts';
 import { createNetns, netnsUnavailableReason } from '../support/netns.ts';
 import { type Benchmark, round } from './harness.ts';
@@ -42,7 +42,7 @@ const benchmark: Benchmark = {
       });
       const tags: string[] = [];
       for (let index = 0; index < count; index++) {
-        const tag = tagFromUid(`deadline-bench-${index}-${Date.now()}`);
+        const tag = injectionTag(`deadline-bench-${Date.now()}`, String(index));
         await fault.inject({ target, params: { percent: 30 }, tag });
         tags.push(tag);
       }

@@ -6,14 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { reasonFor } from '../../../controller/agent/agent-status.ts';
 import type { InjectionApi } from '../../../controller/agent/injection-api.ts';
-import {
-  AGENT_FINALIZER,
-  checkInjection,
-  type InjectionObject,
-  phaseOf,
-} from '../../../controller/agent/injection-object.ts';
+import { checkInjection, type InjectionObject, phaseOf } from '../../../controller/agent/injection-object.ts';
 import { createInjectionReconciler } from '../../../controller/agent/injection-reconciler.ts';
 import { TargetNotFoundError } from '../../../controller/agent/target-resolver.ts';
+import { agentFinalizer } from '../../../controller/api/contract.ts';
 import { FaultError } from '../../../controller/faults/errors.ts';
 import type { Fault, InjectionRecord } from '../../../controller/faults/fault.ts';
 import { createFaultRegistry, type FaultRegistry } from '../../../controller/faults/registry.ts';
@@ -53,7 +49,7 @@ function fakeApi(log: string[]) {
     get: async () => undefined,
     addFinalizer: async ({ injection }) => {
       log.push('addFinalizer');
-      return bump(injection, { metadata: { ...injection.metadata, finalizers: [AGENT_FINALIZER] } });
+      return bump(injection, { metadata: { ...injection.metadata, finalizers: [agentFinalizer] } });
     },
     removeFinalizer: async ({ injection }) => {
       log.push('removeFinalizer');
@@ -143,7 +139,7 @@ test('a failed status write is retried without applying the fault again', async 
   const injection = makeInjection(loss, clock.now() + 60_000);
   failNextWrites(1);
   await assert.rejects(reconciler.reconcile({ injection }), /API unavailable/);
-  const withFinalizer = { ...injection, metadata: { ...injection.metadata, finalizers: [AGENT_FINALIZER] } };
+  const withFinalizer = { ...injection, metadata: { ...injection.metadata, finalizers: [agentFinalizer] } };
   await reconciler.reconcile({ injection: withFinalizer });
   assert.equal(log.filter((entry) => entry.startsWith('inject:')).length, 1);
   assert.ok(log.includes('status:Injected=True/Injected'));
@@ -152,7 +148,7 @@ test('a failed status write is retried without applying the fault again', async 
 test('after a crash, a one-shot fault with a finalizer but no status is not repeated', async () => {
   const { log, clock, reconciler } = setup();
   const injection = makeInjection({ processKill: { signal: 'SIGKILL' } }, clock.now() + 60_000);
-  injection.metadata.finalizers = [AGENT_FINALIZER];
+  injection.metadata.finalizers = [agentFinalizer];
   await reconciler.reconcile({ injection });
   assert.equal(log.filter((entry) => entry.startsWith('inject:')).length, 0);
   assert.ok(log.includes('status:Injected=False/InjectionInterrupted'));
@@ -209,7 +205,7 @@ test('controller lost: nothing new is applied', async () => {
 test('deleted after the pod is gone: recovered from the record, finalizer released', async () => {
   const { log, clock, reconciler } = setup({ targetGone: true });
   const injection = makeInjection(loss, clock.now() + 60_000);
-  injection.metadata.finalizers = [AGENT_FINALIZER];
+  injection.metadata.finalizers = [agentFinalizer];
   injection.metadata.deletionTimestamp = new Date(clock.now()).toISOString();
   injection.status = {
     conditions: [
@@ -234,7 +230,7 @@ test('deleted after the pod is gone: recovered from the record, finalizer releas
 test('deleted before anything was applied: no effect, Recovered, finalizer released', async () => {
   const { log, clock, reconciler } = setup();
   const injection = makeInjection(loss, clock.now() + 60_000);
-  injection.metadata.finalizers = [AGENT_FINALIZER];
+  injection.metadata.finalizers = [agentFinalizer];
   injection.metadata.deletionTimestamp = new Date(clock.now()).toISOString();
   await reconciler.reconcile({ injection });
   assert.deepEqual(log.slice(1), ['status:Recovered=True/Recovered', 'removeFinalizer']);

@@ -1,6 +1,7 @@
 /** Tags, durations, argv building and shape helpers: the small pure pieces under the faults. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { injectionTag } from '../../../controller/api/contract.ts';
 import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/faults/command.ts';
 import { memoryStressArgs } from '../../../controller/faults/memory-stress.ts';
 import { bandwidthShape, rateToBitsPerSecond } from '../../../controller/faults/network-bandwidth.ts';
@@ -12,25 +13,23 @@ import {
 import {
   isChaoscraftTcMajor,
   nftTableName,
+  TAG_PATTERN,
   tagFromNftTable,
-  tagFromUid,
   tcMajorForTag,
 } from '../../../controller/faults/tags.ts';
 import { buildTcCommands } from '../../../controller/faults/tc-fault.ts';
 
 describe('tags', () => {
-  test('a UID maps to a stable cc + 12 hex tag, and names derive from it', () => {
-    const tag = tagFromUid('0b7c3f5e-1111-2222-3333-444455556666');
-    assert.match(tag, /^cc[0-9a-f]{12}$/);
-    assert.equal(tagFromUid('0b7c3f5e-1111-2222-3333-444455556666'), tag);
-    assert.notEqual(tagFromUid('another-uid'), tag);
+  test("an injection's tag is a safe fault-layer tag, and nft table names derive from it", () => {
+    const tag = injectionTag('0b7c3f5e-1111-2222-3333-444455556666', 'shop/web-1/loss');
+    assert.match(tag, TAG_PATTERN);
     assert.equal(tagFromNftTable(nftTableName(tag)), tag);
     assert.equal(tagFromNftTable('filter'), undefined);
   });
 
   test('tc majors stay in the reserved range and are recognised', () => {
     for (let index = 0; index < 500; index++) {
-      const major = tcMajorForTag(tagFromUid(`uid-${index}`));
+      const major = tcMajorForTag(injectionTag(`uid-${index}`, 'record'));
       assert.ok(isChaoscraftTcMajor(`${major}:`), major);
       assert.ok(Number.parseInt(major, 16) + 1 <= 0xffff, 'the leaf major (root + 1) is a valid handle too');
     }

@@ -1,0 +1,59 @@
+// The names the controller, the node agent and the PR planner must agree on: finalizers, label
+// keys, how injection names and tags are derived, who carries out which fault kind, and the
+// controller's lease. One home, so a rename cannot reach one side and miss the other. Pure (no
+// I/O, no clock): controller/core may import it.
+import { createHash } from 'node:crypto';
+import { injectionTagPattern as injectionTagSource } from '../../schemas/chaos-injection.ts';
+import { type FaultKindName, type FaultKindOf, faultKindsRunBy } from '../../schemas/faults.ts';
+
+/** Held on a ChaosExperiment by the controller until every fault it injected is recovered. */
+export const experimentFinalizer = 'chaoscraft.io/recover-faults';
+/** Held on a ChaosInjection by the agent from before it changes the node until it undid the change. */
+export const agentFinalizer = 'chaoscraft.io/agent-recover';
+
+/** A namespace opts in to experiments with this label set to "true". */
+export const optInLabel = 'chaoscraft.io/allow';
+/** On a ChaosInjection: the node whose agent carries it out (the agent watches by this label). */
+export const nodeLabel = 'chaoscraft.io/node';
+/** On a ChaosInjection: the experiment it belongs to (see experimentLabelValue). */
+export const experimentLabel = 'chaoscraft.io/experiment';
+
+/** The controller's leader-election Lease, which the agent watches to notice a controller gone silent. */
+export const controllerLease = { namespace: 'chaoscraft-system', name: 'chaoscraft-controller' } as const;
+
+export type FaultKind = FaultKindName;
+/** Fault kinds the controller carries out itself, through the Kubernetes API. */
+export const podFaultKinds: readonly FaultKindOf<'controller'>[] = faultKindsRunBy('controller');
+/** Fault kinds a node agent carries out, through ChaosInjections. */
+export const nodeFaultKinds: readonly FaultKindOf<'agent'>[] = faultKindsRunBy('agent');
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A ChaosInjection's name: the experiment's, then a hash of the target record's key, so a replayed
+ * injection finds the object it created before. A cut name loses trailing dots, which may not precede
+ * the "-" of the hash in a DNS subdomain.
+ */
+export function injectionName(experimentName: string, recordKey: string): string {
+  return `${experimentName.slice(0, 200).replace(/\.+$/, '')}-${sha256(recordKey).slice(0, 10)}`;
+}
+
+/**
+ * The tag the agent names every change of an injection with (nft table, tc handle, stress processes):
+ * `cc` + 12 hex digits of the SHA-256 of the experiment UID and the target record's key.
+ */
+export function injectionTag(experimentUid: string, recordKey: string): string {
+  return `cc${sha256(`${experimentUid}/${recordKey}`).slice(0, 12)}`;
+}
+
+/** What every injection tag looks like: the schema's pattern for `spec.tag`. */
+export const injectionTagPattern = new RegExp(injectionTagSource);
+
+/**
+ * The experiment label's value: a label value holds at most 63 characters and must end with a letter
+ * or digit, so a longer name is cut there. Names longer than 63 characters are thus not recoverable from
+ * the label; the owner reference is what names the experiment exactly.
+ */
+export function experimentLabelValue(experimentName: string): string {
+  return experimentName.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+}

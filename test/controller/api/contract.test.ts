@@ -1,0 +1,80 @@
+// The contract module: the names both sides derive from it, and the guarantees they rely on.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  agentFinalizer,
+  experimentFinalizer,
+  experimentLabelValue,
+  injectionName,
+  injectionTag,
+  injectionTagPattern,
+  nodeFaultKinds,
+  optInLabel,
+  podFaultKinds,
+} from '../../../controller/api/contract.ts';
+import { podFaultKinds as corePodFaultKinds } from '../../../controller/core/experiment/faults.ts';
+import { finalizerName } from '../../../controller/core/experiment/types.ts';
+import { optInLabel as coreOptInLabel } from '../../../controller/core/policy.ts';
+import { createFaultRegistry } from '../../../controller/faults/registry.ts';
+import { TAG_PATTERN } from '../../../controller/faults/tags.ts';
+import { policySpec } from '../../../schemas/chaos-policy.ts';
+import { faultItem, faultKindNames, nodeFaultItem } from '../../../schemas/faults.ts';
+import { dnsSubdomainPattern } from '../../../schemas/fragments.ts';
+
+test('the fault kinds split into pod and node kinds, exactly as the schemas and the registry list them', () => {
+  assert.deepEqual([...podFaultKinds, ...nodeFaultKinds].sort(), [...faultKindNames].sort());
+  assert.deepEqual(podFaultKinds, ['podKill', 'podFailure']);
+  assert.deepEqual(Object.keys(createFaultRegistry()).sort(), [...nodeFaultKinds].sort());
+  assert.deepEqual(
+    faultItem.oneOf?.map((branch) => branch.required?.[0]),
+    faultKindNames,
+  );
+  // A ChaosInjection can only carry what an agent can do.
+  assert.deepEqual(
+    nodeFaultItem.oneOf?.map((branch) => branch.required?.[0]),
+    nodeFaultKinds,
+  );
+});
+
+test('an injection tag matches the schema, and is a tag the fault layer accepts', () => {
+  for (let index = 0; index < 200; index++) {
+    const tag = injectionTag(`uid-${index}`, `shop/pod-${index}/loss`);
+    assert.match(tag, injectionTagPattern);
+    assert.match(tag, TAG_PATTERN);
+  }
+  assert.equal(injectionTag('u', 'k'), injectionTag('u', 'k'), 'a replay derives the same tag');
+  assert.notEqual(injectionTag('u', 'k'), injectionTag('u', 'k2'));
+});
+
+test('an injection name is a DNS subdomain even when a long experiment name is cut at a dot', () => {
+  const subdomain = new RegExp(dnsSubdomainPattern);
+  assert.equal(injectionName('cpu', 'k'), injectionName('cpu', 'k'));
+  assert.match(injectionName('cpu', 'k'), /^cpu-[0-9a-f]{10}$/);
+  const cutAtDot = `${'a'.repeat(199)}.${'b'.repeat(40)}`;
+  assert.match(injectionName(cutAtDot, 'k'), subdomain);
+  assert.ok(injectionName(cutAtDot, 'k').length <= 253);
+});
+
+test('the experiment label value is a valid label value for any experiment name', () => {
+  const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+  assert.equal(experimentLabelValue('checkout-latency'), 'checkout-latency');
+  for (const name of [`${'a'.repeat(62)}-b`, `${'a'.repeat(62)}.b`, 'x'.repeat(253)]) {
+    const value = experimentLabelValue(name);
+    assert.match(value, labelValue, name);
+    assert.ok(value.length <= 63);
+  }
+});
+
+test('the finalizers differ (each side releases only its own) and live in the group', () => {
+  assert.notEqual(experimentFinalizer, agentFinalizer);
+  for (const name of [experimentFinalizer, agentFinalizer, optInLabel])
+    assert.match(name, /^chaoscraft\.io\//);
+  assert.ok(policySpec.description?.includes(optInLabel), 'the policy docs name the opt-in label');
+});
+
+// Until controller/core imports these from the contract, its copies must at least be equal.
+test("controller/core's copies equal the contract", () => {
+  assert.equal(finalizerName, experimentFinalizer);
+  assert.equal(coreOptInLabel, optInLabel);
+  assert.deepEqual(corePodFaultKinds, podFaultKinds);
+});
