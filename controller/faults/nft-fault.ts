@@ -1,35 +1,31 @@
 /**
  * The shared body of the nftables faults (loss, partition): validate, build one table, load it with one
- * `nft -f -`, remove the table on recovery. Only the params check and the rule action differ per fault.
+ * `nft -f -`, remove the table on recovery. Only the rule action differs per fault.
  */
-import { normaliseScope } from './checks.ts';
-import type { ValidationIssue } from './errors.ts';
 import type { Fault, InjectionRecord, Target } from './fault.ts';
+import { normaliseScope } from './network-scope.ts';
 import { deleteTaggedTable, describeTaggedTable, loadRuleset } from './nft.ts';
 import { buildRuleset, type NftAction } from './nft-ruleset.ts';
-import type { Direction, NetworkScope } from './params.ts';
+import type { CheckedParamsByKind, FaultParamsByKind } from './params.ts';
 import { NFT_FAMILY, nftTableName } from './tags.ts';
-import { assertInjectable, assertTaggedTarget } from './target.ts';
+import { assertInjectable, assertTaggedTarget, paramIssues } from './target.ts';
 
-export function createNftFault<P extends NetworkScope>(options: {
-  kind: 'networkLoss' | 'networkPartition';
-  validate: (params: unknown) => ValidationIssue[];
-  action: (params: P) => NftAction;
-  /** The schema's default direction for this fault. */
-  defaultDirection?: Direction;
-}): Fault<P> {
+export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(options: {
+  kind: K;
+  action: (params: CheckedParamsByKind[K]) => NftAction;
+}): Fault<FaultParamsByKind[K]> {
   const { kind } = options;
   return {
     kind,
-    validate: options.validate,
+    validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind, tag, target, params, validate: options.validate });
+      const checked = assertInjectable({ kind, tag, target, params });
       const script = buildRuleset({
         tag,
         kind,
-        scope: normaliseScope(params, options.defaultDirection),
-        action: options.action(params),
+        scope: normaliseScope(checked),
+        action: options.action(checked),
       });
       await loadRuleset({ netnsPath: target.netnsPath, script });
       return {

@@ -5,8 +5,9 @@
  * The script first declares the table, deletes it, then defines it afresh, all in one nft transaction:
  * injecting twice leaves exactly one copy, and the change is atomic (all rules or none).
  */
-import { INTERFACE_NAME_PATTERN, parseCidr } from './checks.ts';
+import { parseCidr } from '../api/cidr.ts';
 import { FaultError } from './errors.ts';
+import { INTERFACE_NAME_PATTERN } from './network-scope.ts';
 import type { Direction, NetworkProtocol } from './params.ts';
 import { NFT_FAMILY, nftTableName } from './tags.ts';
 

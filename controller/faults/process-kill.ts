@@ -5,21 +5,11 @@
  */
 import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
 import { readProcessStat } from '../agent/node/proc.ts';
-import { checkEnum, isRecord, unknownKeys } from './checks.ts';
-import { FaultError, type ValidationIssue } from './errors.ts';
+import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef } from './fault.ts';
-import type { ContainerKillParams, KillSignal, ProcessKillParams } from './params.ts';
-import { KILL_SIGNALS, signalProcess } from './signals.ts';
-
-import { assertInjectable, assertTaggedTarget, requireCgroupPath } from './target.ts';
-
-export function validateKill(params: unknown): ValidationIssue[] {
-  if (!isRecord(params)) return [{ path: '', message: 'must be an object' }];
-  return [
-    ...unknownKeys(params, ['signal']),
-    ...checkEnum({ value: params.signal, path: '/signal', allowed: KILL_SIGNALS }),
-  ];
-}
+import type { FaultParamsByKind, KillSignal } from './params.ts';
+import { signalProcess } from './signals.ts';
+import { assertInjectable, assertTaggedTarget, paramIssues, requireCgroupPath } from './target.ts';
 
 async function signalAll(refs: ProcessRef[], signal: KillSignal) {
   const signalled: ProcessRef[] = [];
@@ -29,12 +19,12 @@ async function signalAll(refs: ProcessRef[], signal: KillSignal) {
   return { signalled, gone };
 }
 
-export function createProcessKillFault(): Fault<ProcessKillParams> {
+export function createProcessKillFault(): Fault<FaultParamsByKind['processKill']> {
   return {
     kind: 'processKill',
-    validate: validateKill,
+    validate: (params) => paramIssues('processKill', params),
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind: 'processKill', tag, target, params, validate: validateKill });
+      const { signal } = assertInjectable({ kind: 'processKill', tag, target, params });
       if (!target.processes || target.processes.length === 0) {
         throw new FaultError({
           code: 'InvalidTarget',
@@ -42,7 +32,6 @@ export function createProcessKillFault(): Fault<ProcessKillParams> {
           data: { field: 'processes' },
         });
       }
-      const signal = params.signal ?? 'SIGKILL';
       const { signalled, gone } = await signalAll(target.processes, signal);
       return { kind: 'processKill', tag, targetId: target.id, details: { signal, signalled, gone } };
     },
@@ -66,14 +55,13 @@ async function cgroupProcesses(cgroupPath: string): Promise<ProcessRef[]> {
   return refs;
 }
 
-export function createContainerKillFault(): Fault<ContainerKillParams> {
+export function createContainerKillFault(): Fault<FaultParamsByKind['containerKill']> {
   return {
     kind: 'containerKill',
-    validate: validateKill,
+    validate: (params) => paramIssues('containerKill', params),
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind: 'containerKill', tag, target, params, validate: validateKill });
+      const { signal } = assertInjectable({ kind: 'containerKill', tag, target, params });
       const cgroupPath = await requireCgroupPath(target);
-      const signal = params.signal ?? 'SIGKILL';
       const { signalled, gone } = await signalAll(await cgroupProcesses(cgroupPath), signal);
       return {
         kind: 'containerKill',

@@ -6,21 +6,17 @@
  */
 import { readCgroupFrozen, setCgroupFrozen } from '../agent/node/cgroup-v2.ts';
 import { readProcessStat } from '../agent/node/proc.ts';
-import { checkEnum, isRecord, unknownKeys } from './checks.ts';
-import { FaultError, type ValidationIssue } from './errors.ts';
+import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
-import type { ProcessPauseParams } from './params.ts';
+import type { FaultParamsByKind } from './params.ts';
 import { signalProcess } from './signals.ts';
-
-import { assertInjectable, assertProcessRef, assertTaggedTarget, requireCgroupPath } from './target.ts';
-
-export function validateProcessPause(params: unknown): ValidationIssue[] {
-  if (!isRecord(params)) return [{ path: '', message: 'must be an object' }];
-  return [
-    ...unknownKeys(params, ['method']),
-    ...checkEnum({ value: params.method, path: '/method', allowed: ['signal', 'freeze'] }),
-  ];
-}
+import {
+  assertInjectable,
+  assertProcessRef,
+  assertTaggedTarget,
+  paramIssues,
+  requireCgroupPath,
+} from './target.ts';
 
 function recordedRefs(record: InjectionRecord | undefined): ProcessRef[] | undefined {
   const list = record?.details.paused;
@@ -59,14 +55,13 @@ async function continueAll(refs: ProcessRef[]): Promise<void> {
   await settle(refs, false);
 }
 
-export function createProcessPauseFault(): Fault<ProcessPauseParams> {
+export function createProcessPauseFault(): Fault<FaultParamsByKind['processPause']> {
   return {
     kind: 'processPause',
-    validate: validateProcessPause,
+    validate: (params) => paramIssues('processPause', params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind: 'processPause', tag, target, params, validate: validateProcessPause });
-      const method = params.method ?? 'signal';
+      const { method } = assertInjectable({ kind: 'processPause', tag, target, params });
       if (method === 'freeze') {
         const cgroupPath = await requireCgroupPath(target);
         if (!(await setCgroupFrozen({ cgroupPath, frozen: true }))) {

@@ -1,5 +1,4 @@
 /** Signalling processes by identity (PID + start time), never by bare PID. */
-import { signalNames } from '../../schemas/fragments.ts';
 import { isSameProcess } from '../agent/node/proc.ts';
 import type { ProcessRef } from './fault.ts';
 
@@ -13,9 +12,6 @@ export type SignalName =
   | 'SIGUSR2'
   | 'SIGSTOP'
   | 'SIGCONT';
-
-/** The signals an experiment may send: the schema's list, the one source. */
-export const KILL_SIGNALS = signalNames;
 
 /**
  * Sends `signal` only if the PID still belongs to the process that started at `startTime`.

@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
 import { isSameProcess, readProcessEnv, readProcessStat } from '../agent/node/proc.ts';
 import { buildArgv, CGROUP_EXEC_SCRIPT, resolveProgram } from './command.ts';
-import { FaultError, type ValidationIssue } from './errors.ts';
+import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
+import type { CheckedParamsByKind, FaultParamsByKind } from './params.ts';
 import { signalProcess } from './signals.ts';
 import { STRESS_TAG_ENV } from './tags.ts';
 import {
@@ -18,6 +19,7 @@ import {
   assertProcessRef,
   assertTaggedTarget,
   cgroup2Mounts,
+  paramIssues,
   requireCgroupPath,
 } from './target.ts';
 
@@ -169,24 +171,23 @@ function recordedProcesses(record: InjectionRecord | undefined): ProcessRef[] {
   });
 }
 
-export function createStressFault<P>(options: {
-  kind: 'cpuStress' | 'memoryStress';
-  validate: (params: unknown) => ValidationIssue[];
-  stressArgs: (params: P) => string[];
-}): Fault<P> {
+export function createStressFault<K extends 'cpuStress' | 'memoryStress'>(options: {
+  kind: K;
+  stressArgs: (params: CheckedParamsByKind[K]) => string[];
+}): Fault<FaultParamsByKind[K]> {
   const { kind } = options;
   return {
     kind,
-    validate: options.validate,
+    validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind, tag, target, params, validate: options.validate });
+      const checked = assertInjectable({ kind, tag, target, params });
       const cgroupPath = await requireCgroupPath(target);
       // Injecting again adopts the running stress-ng instead of starting a second one.
       const running = (await findTaggedStressProcesses({ cgroupPath, tag })).sort((a, b) => a.pid - b.pid);
       const main =
         running[0] ??
-        (await startStressInCgroup({ cgroupPath, tag, stressArgs: options.stressArgs(params) }));
+        (await startStressInCgroup({ cgroupPath, tag, stressArgs: options.stressArgs(checked) }));
       return {
         kind,
         tag,

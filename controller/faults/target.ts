@@ -1,12 +1,14 @@
 /**
- * Checks on the target before a fault touches it: the same paranoia as for params, because a target is
- * assembled from API objects and /proc readings that could be wrong or stale.
+ * Checks before a fault touches anything: the target (assembled from API objects and /proc readings that
+ * could be wrong or stale), the tag, and the params against the kind's schema.
  */
 import { assertCgroupPath, findCgroup2Mounts } from '../agent/node/cgroup-v2.ts';
 import { assertPid } from '../agent/node/proc.ts';
+import { checkFaultParams } from '../api/fault-params.ts';
 import { assertNetnsPath } from './command.ts';
 import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
 import type { ProcessRef, Target } from './fault.ts';
+import type { CheckedParamsByKind, NodeFaultKind } from './params.ts';
 import { assertTag } from './tags.ts';
 
 let cgroupMounts: Promise<string[]> | undefined;
@@ -60,15 +62,24 @@ export function assertTaggedTarget(tag: string, target: unknown): asserts target
   assertTargetShape(target);
 }
 
-/** Before inject: the same, and params that pass the fault's own checks (the schema's, again). */
-export function assertInjectable(options: {
-  kind: string;
+/** The issues of a node fault's params: its schema (the API's, compiled here) and the rules no schema states. */
+export function paramIssues(kind: NodeFaultKind, params: unknown): ValidationIssue[] {
+  const checked = checkFaultParams(kind, params);
+  return checked.ok ? [] : checked.issues;
+}
+
+/**
+ * Before inject: the same, and params that pass the kind's schema. Returns the params with the
+ * schema's defaults filled in: the fault works with those, so no default is written twice.
+ */
+export function assertInjectable<K extends NodeFaultKind>(options: {
+  kind: K;
   tag: string;
   target: unknown;
   params: unknown;
-  validate: (params: unknown) => ValidationIssue[];
-}): void {
+}): CheckedParamsByKind[K] {
   assertTaggedTarget(options.tag, options.target);
-  const issues = options.validate(options.params);
-  if (issues.length > 0) throw new InvalidParamsError({ kind: options.kind, issues });
+  const checked = checkFaultParams(options.kind, options.params);
+  if (!checked.ok) throw new InvalidParamsError({ kind: options.kind, issues: checked.issues });
+  return checked.params as unknown as CheckedParamsByKind[K];
 }

@@ -7,14 +7,14 @@
  * class by setting `meta priority` (htb classifies by skb priority first). The scope is thus matched by the
  * same nft rules as loss and partition, not by a second matcher.
  */
-import { normaliseScope } from './checks.ts';
-import { CommandFailedError, FaultError, type ValidationIssue } from './errors.ts';
+import { CommandFailedError, FaultError } from './errors.ts';
 import type { Fault, InjectionRecord } from './fault.ts';
+import { normaliseScope } from './network-scope.ts';
 import { deleteTaggedTable, loadRuleset, namespaceAlive } from './nft.ts';
 import { buildRuleset } from './nft-ruleset.ts';
-import type { NetworkScope } from './params.ts';
+import type { CheckedParamsByKind, FaultParamsByKind, NetworkScope } from './params.ts';
 import { tcMajorForTag } from './tags.ts';
-import { assertInjectable, assertTaggedTarget } from './target.ts';
+import { assertInjectable, assertTaggedTarget, paramIssues } from './target.ts';
 import { isDefaultQdisc, listNonLoopbackInterfaces, listRootQdiscs, runTcBatch } from './tc.ts';
 
 export interface TcShape {
@@ -25,14 +25,7 @@ export interface TcShape {
 }
 
 export function isScoped(scope: NetworkScope): boolean {
-  return scope.cidrs !== undefined || scope.ports !== undefined || (scope.protocol ?? 'all') !== 'all';
-}
-
-/** tc faults shape what leaves an interface; ingress shaping would need an ifb device we do not create. */
-export function checkEgressOnly(params: Record<string, unknown>): ValidationIssue[] {
-  return params.direction === undefined || params.direction === 'egress'
-    ? []
-    : [{ path: '/direction', message: 'only egress is supported for tc-based faults' }];
+  return scope.cidrs !== undefined || scope.ports !== undefined || scope.protocol !== 'all';
 }
 
 /** The leaf qdisc of a scoped injection gets the next major after the root's. */
@@ -100,23 +93,26 @@ async function removeOurQdiscs(options: { netnsPath?: string; major: string }): 
     throw new CommandFailedError({ program: 'tc', exitCode: 1, signal: null, stderr: result.stderr });
 }
 
-export function createTcFault<P extends NetworkScope>(options: {
-  kind: 'networkLatency' | 'networkBandwidth';
-  validate: (params: unknown) => ValidationIssue[];
-  shape: (params: P) => TcShape;
+/**
+ * tc faults shape what leaves an interface (ingress shaping would need an ifb device we do not create), so
+ * their schemas allow no direction but egress.
+ */
+export function createTcFault<K extends 'networkLatency' | 'networkBandwidth'>(options: {
+  kind: K;
+  shape: (params: CheckedParamsByKind[K]) => TcShape;
   /** Turns a failed batch into a specific error (e.g. netem missing), or undefined for the generic one. */
   explainFailure?: (options: { stderr: string; interfaceName: string }) => Error | undefined;
-}): Fault<P> {
+}): Fault<FaultParamsByKind[K]> {
   const { kind } = options;
   return {
     kind,
-    validate: options.validate,
+    validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {
-      assertInjectable({ kind, tag, target, params, validate: options.validate });
+      const checked = assertInjectable({ kind, tag, target, params });
       const { netnsPath } = target;
-      const scope = normaliseScope(params);
-      const scoped = isScoped(params);
+      const scope = normaliseScope(checked);
+      const scoped = isScoped(scope);
       const major = tcMajorForTag(tag);
       const interfaces = scope.interfaces ?? (await listNonLoopbackInterfaces({ netnsPath }));
       const roots = await listRootQdiscs({ netnsPath });
@@ -133,7 +129,7 @@ export function createTcFault<P extends NetworkScope>(options: {
           });
         }
       }
-      const shape = options.shape(params);
+      const shape = options.shape(checked);
       const commands = buildTcCommands({ interfaces, major, scoped, shape, alreadyOurs });
       const result = await runTcBatch({ netnsPath, commands });
       if (!result.ok) {

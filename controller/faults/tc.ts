@@ -3,9 +3,10 @@
  * applying a batch of `tc` commands with one `tc -batch -` call. Our root qdiscs carry a major handle derived
  * from the injection tag (see tags.ts), which is how recovery and the leftover sweep recognise them.
  */
-import { INTERFACE_NAME_PATTERN } from './checks.ts';
+
 import { runChecked, runCommand } from './command.ts';
 import { FaultError } from './errors.ts';
+import { INTERFACE_NAME_PATTERN } from './network-scope.ts';
 import { namespaceAlive } from './nft.ts';
 
 export interface RootQdisc {

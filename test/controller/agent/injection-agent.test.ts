@@ -153,14 +153,14 @@ describe('injection agent (in-process, real nftables)', { skip: skipReason }, ()
     assert.ok(!refusal.includes('eth0;reboot'), 'the hostile value itself is not echoed');
   });
 
-  test('a value the schema lets through but the agent does not is refused in the status', async () => {
+  test('a value the API server cannot judge but the agent refuses is refused in the status', async () => {
     const tag = newTag();
-    // The schema's IPv6 pattern is loose on purpose; the agent parses the address and refuses this one.
+    // How long a duration is no schema states: `validate` and the agent check it, the API server cannot.
     server.create(
       injection({
-        name: 'bad-cidr',
+        name: 'long-delay',
         node: NODE,
-        fault: { networkLoss: { percent: 50, cidrs: ['1:::::::::1/64'] } },
+        fault: { networkLatency: { latency: '90s' } },
         podUid,
         deadlineMs: Date.now() + 60_000,
         tag,
@@ -170,12 +170,12 @@ describe('injection agent (in-process, real nftables)', { skip: skipReason }, ()
       what: 'Injected False',
       timeoutMs: 10_000,
       check: () => {
-        const current = getInjection(server, 'bad-cidr');
+        const current = getInjection(server, 'long-delay');
         return condition(current, 'Injected')?.status === 'False' && current;
       },
     });
     assert.equal(condition(refused, 'Injected')?.reason, 'InvalidParams');
-    assert.match(condition(refused, 'Injected')?.message ?? '', /cidrs\/0/);
+    assert.match(condition(refused, 'Injected')?.message ?? '', /latency: latency must be at most 60s/);
     assert.deepEqual(refused.metadata.finalizers ?? [], [], 'no finalizer: nothing was changed');
     assert.equal(await hasTable(netns, tag), false, 'nothing changed on the node');
   });

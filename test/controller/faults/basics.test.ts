@@ -2,14 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { injectionTag } from '../../../controller/api/contract.ts';
+import { delayMicros } from '../../../controller/api/fault-semantics.ts';
 import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/faults/command.ts';
 import { memoryStressArgs } from '../../../controller/faults/memory-stress.ts';
 import { bandwidthShape, rateToBitsPerSecond } from '../../../controller/faults/network-bandwidth.ts';
-import {
-  durationToMicros,
-  isUnknownQdiscMessage,
-  latencyShape,
-} from '../../../controller/faults/network-latency.ts';
+import { isUnknownQdiscMessage, latencyShape } from '../../../controller/faults/network-latency.ts';
 import {
   isChaoscraftTcMajor,
   nftTableName,
@@ -40,12 +37,12 @@ describe('tags', () => {
 
 describe('durations', () => {
   test('latency durations become whole microseconds for tc', () => {
-    assert.equal(durationToMicros('250us'), 250);
-    assert.equal(durationToMicros('2µs'), 2);
-    assert.equal(durationToMicros('1.5ms'), 1500);
-    assert.equal(durationToMicros('1h'), 3600e6);
+    assert.equal(delayMicros('250us'), 250);
+    assert.equal(delayMicros('2µs'), 2);
+    assert.equal(delayMicros('1.5ms'), 1500);
+    assert.equal(delayMicros('1h'), 3600e6);
     for (const bad of ['', '10', 's', '1.s', '-1s', '1 s', '1d'])
-      assert.equal(durationToMicros(bad), undefined, bad);
+      assert.equal(delayMicros(bad), undefined, bad);
   });
 });
 
@@ -131,7 +128,7 @@ describe('shapes', () => {
   });
 
   test('memory: size per worker, converted to stress-ng units', () => {
-    assert.deepEqual(memoryStressArgs({ size: '64Mi' }), [
+    assert.deepEqual(memoryStressArgs({ size: '64Mi', workers: 1 }), [
       '--vm',
       '1',
       '--vm-bytes',

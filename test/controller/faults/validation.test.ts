@@ -1,10 +1,10 @@
 /**
- * The agent's own checks: hostile or malformed values are refused with typed errors before any command
- * runs (these tests need no root: nothing reaches the kernel).
+ * The agent's checks (the kind's compiled schema, then the rules no schema states): hostile or malformed
+ * values are refused with typed errors before any command runs (no root needed: nothing reaches the kernel).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isIPv6Address, parseCidr } from '../../../controller/faults/checks.ts';
+import { isIPv6Address, parseCidr } from '../../../controller/api/cidr.ts';
 import { FaultError, InvalidParamsError } from '../../../controller/faults/errors.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 
@@ -50,14 +50,32 @@ describe('network scope checks', () => {
   test('a huge port list, out-of-range ports, and ports with icmp are refused', () => {
     const many = Array.from({ length: 33 }, (_, index) => index + 1);
     assert.deepEqual(faults.networkLoss.validate({ percent: 5, ports: many }), [
-      { path: '/ports', message: 'must be a list of 1 to 32 ports' },
+      { path: '/ports', message: 'has 33 items; at most 32 allowed' },
     ]);
     assert.equal(faults.networkLoss.validate({ percent: 5, ports: [0] })[0]?.path, '/ports/0');
     assert.equal(faults.networkLoss.validate({ percent: 5, ports: [65536] })[0]?.path, '/ports/0');
-    assert.equal(
-      faults.networkLoss.validate({ percent: 5, ports: [80], protocol: 'icmp' })[0]?.path,
-      '/ports',
-    );
+    assert.deepEqual(faults.networkLoss.validate({ percent: 5, ports: [80], protocol: 'icmp' }), [
+      { path: '/ports', message: '"ports" is not allowed when protocol is "icmp"' },
+    ]);
+    assert.deepEqual(faults.networkLoss.validate({ percent: 5, ports: [80], protocol: 'tcp' }), []);
+  });
+
+  test('empty lists are refused: an empty scope would match nothing and do nothing', () => {
+    for (const field of ['interfaces', 'cidrs', 'ports']) {
+      assert.deepEqual(
+        faults.networkLoss.validate({ percent: 5, [field]: [] }).map((issue) => issue.path),
+        [`/${field}`],
+        field,
+      );
+    }
+  });
+
+  test('at most 32 CIDRs, the one limit the schema states', () => {
+    const cidrs = (count: number) => Array.from({ length: count }, (_, index) => `10.${index}.0.0/16`);
+    assert.deepEqual(faults.networkPartition.validate({ cidrs: cidrs(32) }), []);
+    assert.deepEqual(faults.networkPartition.validate({ cidrs: cidrs(33) }), [
+      { path: '/cidrs', message: 'has 33 items; at most 32 allowed' },
+    ]);
   });
 
   test('unknown fields, wrong types and out-of-range numbers are reported with their paths', () => {
@@ -84,18 +102,31 @@ describe('network scope checks', () => {
       assert.equal(faults.networkBandwidth.validate({ rate })[0]?.path, '/rate', rate);
     }
     assert.equal(faults.networkLatency.validate({ latency: '100' })[0]?.path, '/latency');
-    assert.equal(faults.networkLatency.validate({ latency: '2m' })[0]?.path, '/latency');
-    assert.equal(
-      faults.networkLatency.validate({ latency: '10ms', correlation: 5 })[0]?.path,
-      '/correlation',
-    );
+    assert.deepEqual(faults.networkLatency.validate({ latency: '2m' }), [
+      { path: '/latency', message: 'latency must be at most 60s' },
+    ]);
+    assert.deepEqual(faults.networkLatency.validate({ latency: '60s', jitter: '60s' }), []);
+    assert.equal(faults.networkLatency.validate({ latency: '0s' })[0]?.path, '/latency');
+    assert.equal(faults.networkLatency.validate({ latency: '10ms', jitter: '61s' })[0]?.path, '/jitter');
+    assert.deepEqual(faults.networkLatency.validate({ latency: '10ms', correlation: 5 }), [
+      { path: '/correlation', message: '"correlation" needs "jitter" to be set too' },
+    ]);
     assert.deepEqual(faults.networkLatency.validate({ latency: '10ms', jitter: '1ms', correlation: 5 }), []);
+  });
+
+  test('bandwidth buckets hold at least one full frame (1600 bytes)', () => {
+    assert.deepEqual(faults.networkBandwidth.validate({ rate: '1mbit', burst: 1600, limit: 1600 }), []);
+    assert.deepEqual(
+      faults.networkBandwidth.validate({ rate: '1mbit', burst: 1599, limit: 64 }).map((issue) => issue.path),
+      ['/burst', '/limit'],
+    );
   });
 });
 
 describe('stress and process checks', () => {
-  test('stress params are bounded', () => {
+  test('stress params are bounded; load has a default, so it may be left out', () => {
     assert.deepEqual(faults.cpuStress.validate({ workers: 2, load: 50 }), []);
+    assert.deepEqual(faults.cpuStress.validate({ workers: 2 }), []);
     assert.equal(faults.cpuStress.validate({ workers: 65, load: 50 })[0]?.path, '/workers');
     assert.equal(faults.cpuStress.validate({ workers: 1, load: 101 })[0]?.path, '/load');
     assert.equal(faults.memoryStress.validate({ size: '1Ti' })[0]?.path, '/size');
