@@ -2,7 +2,12 @@
 
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ControllerManager } from '../manager/controller-manager.ts';
+import { loadGitHubAuth } from '../../gitops/github/auth.ts';
+import { GitHubIntegrationError } from '../../gitops/github/errors.ts';
+import { RepositoryError } from '../../gitops/repository/errors.ts';
+import { checkRemoteUrl } from '../../gitops/repository/remote.ts';
+import { parseDuration } from '../core/duration.ts';
+import { ControllerManager, type PolicyRepositoryOptions } from '../manager/controller-manager.ts';
 import { createLogger } from '../observability/logger.ts';
 import { failpointsFrom } from '../runtime/failpoints.ts';
 import { type CommandIo, UsageError } from './command.ts';
@@ -22,7 +27,78 @@ Options:
   --workers <n>              concurrent reconciles (default 4)
   --prometheus-url <url>     default address for prometheus probes
   --log-level <level>        trace, debug, info, warn, error (default info)
+
+ChaosPolicies from Git (the kill switch without waiting for Argo CD; docs/SAFETY.md):
+  --policy-repo <url>        https:// URL of a repository whose ChaosPolicies apply as well as the
+                             cluster's (named git:<name>; the strictest answer wins)
+  --policy-branch <name>     branch to follow (default main)
+  --policy-path <dir>        folder in the repository holding the policies (default: all of it)
+  --policy-poll <duration>   how often the branch is checked, 1s to 1h (default 10s)
+  --policy-credentials <file>  file holding a token for the repository (read before every poll,
+                             sent only to the repository, never logged)
 `;
+
+const branchPattern =
+  /^(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!refs\/)[A-Za-z0-9_][A-Za-z0-9._\-/]{0,199}(?<![/.])$/;
+const pathSegment = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** The --policy-* flags as manager options; undefined without --policy-repo. Usage mistakes throw. */
+export async function policyRepositoryFromFlags(values: {
+  'policy-repo'?: string;
+  'policy-branch'?: string;
+  'policy-path'?: string;
+  'policy-poll'?: string;
+  'policy-credentials'?: string;
+}): Promise<PolicyRepositoryOptions | undefined> {
+  const url = values['policy-repo'];
+  if (!url) {
+    const stray = (['policy-branch', 'policy-path', 'policy-poll', 'policy-credentials'] as const).find(
+      (flag) => values[flag] !== undefined,
+    );
+    if (stray) throw new UsageError(`--${stray} needs --policy-repo`);
+    return undefined;
+  }
+  const credentials = values['policy-credentials'];
+  try {
+    checkRemoteUrl(url, credentials ? 'a token will be sent' : undefined);
+  } catch (error) {
+    if (error instanceof RepositoryError) throw new UsageError(`--policy-repo: ${error.message}`);
+    throw error;
+  }
+  const branch = values['policy-branch'] ?? 'main';
+  if (!branchPattern.test(branch)) throw new UsageError(`--policy-branch: "${branch}" is not a branch name`);
+  const path = (values['policy-path'] ?? '').replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (path !== '' && path !== '.' && !path.split('/').every((segment) => pathSegment.test(segment))) {
+    throw new UsageError(
+      `--policy-path: "${path}" must be a relative folder without "..", hidden folders or special characters`,
+    );
+  }
+  let pollIntervalMs: number;
+  try {
+    pollIntervalMs = parseDuration(values['policy-poll'] ?? '10s');
+  } catch {
+    throw new UsageError(
+      `--policy-poll must be a duration such as 10s or 1m, not "${values['policy-poll']}"`,
+    );
+  }
+  if (pollIntervalMs < 1000 || pollIntervalMs > 3_600_000)
+    throw new UsageError('--policy-poll must be 1s to 1h');
+  let token: (() => Promise<string | undefined>) | undefined;
+  if (credentials) {
+    // The same reader as the gitops command's token files: messages name the file, never its content.
+    const read = async () => {
+      const auth = await loadGitHubAuth({ tokenFile: credentials });
+      return auth.kind === 'token' ? auth.token.reveal() : undefined;
+    };
+    await read().catch((error: unknown) => {
+      if (error instanceof GitHubIntegrationError)
+        throw new UsageError(`--policy-credentials: ${error.message}`);
+      throw error;
+    });
+    token = read;
+  }
+  return { url, branch, path: path === '.' ? '' : path, pollIntervalMs, ...(token ? { token } : {}) };
+}
 
 export async function controllerCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -37,6 +113,11 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
       workers: { type: 'string', default: '4' },
       'prometheus-url': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'policy-repo': { type: 'string' },
+      'policy-branch': { type: 'string' },
+      'policy-path': { type: 'string' },
+      'policy-poll': { type: 'string' },
+      'policy-credentials': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,6 +139,7 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     .filter(Boolean);
   const badNamespace = watchNamespaces.find((ns) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns));
   if (badNamespace) throw new UsageError(`--watch-namespaces: "${badNamespace}" is not a namespace name`);
+  const policyRepository = await policyRepositoryFromFlags(values);
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
@@ -74,9 +156,20 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     healthAddress: values['health-address'] === 'off' ? undefined : values['health-address'],
     prometheusUrl: values['prometheus-url'],
     failpoint: failpointsFrom(process.env.CHAOSCRAFT_FAILPOINTS),
+    policyRepository,
   });
   logger.info(
-    { server: kubeConfig.getCurrentCluster()?.server, namespace: values.namespace },
+    {
+      server: kubeConfig.getCurrentCluster()?.server,
+      namespace: values.namespace,
+      ...(policyRepository
+        ? {
+            policyRepo: policyRepository.url,
+            policyBranch: policyRepository.branch,
+            policyPath: policyRepository.path,
+          }
+        : {}),
+    },
     'starting the controller',
   );
   const stopped = new Promise<string>((resolve) => {

@@ -9,6 +9,7 @@ import type { KubeHttp } from '../kube/kube-http.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { type ResourceRef, resources } from '../kube/paths.ts';
 import { type PodRecord, summarizePod } from '../kube/pod-summary.ts';
+import type { PolicySource } from '../policy-sources/policy-source.ts';
 import { type Clock, InformerGroup, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
 
 type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
@@ -33,6 +34,8 @@ export interface ClusterCachesOptions {
   logger: RuntimeLogger;
   /** Watch experiments, pods and injections only here (one informer each); all namespaces if empty. */
   namespaces?: string[];
+  /** Policies from elsewhere (Git): applied together with the cluster's; the strictest wins. */
+  policySources?: PolicySource[];
 }
 
 export class ClusterCaches implements ClusterView {
@@ -43,8 +46,10 @@ export class ClusterCaches implements ClusterView {
   readonly policyInformer: ResilientInformer<Policy>;
   /** Only the metadata of injections: enough to wake their experiments. */
   readonly injections: InformerGroup<KubernetesObject>;
+  readonly policySources: readonly PolicySource[];
 
   constructor(options: ClusterCachesOptions) {
+    this.policySources = options.policySources ?? [];
     const common = { kubeConfig: options.kubeConfig, http: options.http };
     const informer = <T extends KubernetesObject>(
       name: string,
@@ -112,7 +117,15 @@ export class ClusterCaches implements ClusterView {
     waitForSync(o: { signal?: AbortSignal }): Promise<boolean>;
     hasSynced(): boolean;
   }[] {
-    return [this.experiments, this.pods, this.namespaces, this.nodes, this.policyInformer, this.injections];
+    return [
+      this.experiments,
+      this.pods,
+      this.namespaces,
+      this.nodes,
+      this.policyInformer,
+      this.injections,
+      ...this.policySources,
+    ];
   }
 
   hasSynced(): boolean {
@@ -131,8 +144,30 @@ export class ClusterCaches implements ClusterView {
     return new Map(this.nodes.list().map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]));
   }
 
+  /** The cluster's ChaosPolicies and every source's (named e.g. `git:<name>`): all of them apply. */
   policies(): { name: string; spec: ChaosPolicySpec }[] {
-    return this.policyInformer.list().map((p) => ({ name: p.metadata?.name ?? '', spec: p.spec ?? {} }));
+    const cluster = this.policyInformer
+      .list()
+      .map((p) => ({ name: p.metadata?.name ?? '', spec: p.spec ?? {} }));
+    return [...cluster, ...this.policySources.flatMap((source) => source.policies())];
+  }
+
+  /** One sentence per policy source problem (unreachable, refused commit); empty when all is well. */
+  policySourceProblems(): string[] {
+    return this.policySources.flatMap((source) => source.problems());
+  }
+
+  /** Calls `listener` when the policies in force may have changed: a cluster policy or a source's set. */
+  onPoliciesChanged(listener: () => void): void {
+    this.policyInformer.addHandlers({ onAdd: listener, onUpdate: listener, onDelete: listener });
+    for (const source of this.policySources) source.onChange(listener);
+  }
+
+  /** Experiments whose Succeeded condition is Unknown: running, or waiting to run. */
+  unfinishedExperiments(): Experiment[] {
+    return this.experiments
+      .list()
+      .filter((e) => e.status?.conditions?.find((c) => c.type === 'Succeeded')?.status === 'Unknown');
   }
 
   activeExperimentKeys(): string[] {

@@ -13,6 +13,7 @@ import { createKubeHttp } from '../kube/kube-http.ts';
 import { createObjectReader } from '../kube/object-reader.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type ControllerMetrics, createControllerMetrics } from '../observability/metrics.ts';
+import { GitPolicySource } from '../policy-sources/git-policy-source.ts';
 import { createHttpProbeProvider } from '../probes/http-probe.ts';
 import { createKubernetesProbeProvider } from '../probes/kubernetes-probe.ts';
 import { createPrometheusProbeProvider } from '../probes/prometheus-probe.ts';
@@ -50,6 +51,21 @@ export interface ControllerManagerOptions {
   watchNamespaces?: string[];
   /** Test-only crash points (runtime/failpoints.ts). */
   failpoint?: Failpoint;
+  /** ChaosPolicies also read from a Git branch (the kill switch from Git, docs/SAFETY.md). */
+  policyRepository?: PolicyRepositoryOptions;
+}
+
+export interface PolicyRepositoryOptions {
+  url: string;
+  branch?: string;
+  /** Folder in the repository; all of it when empty. */
+  path?: string;
+  pollIntervalMs?: number;
+  fetchTimeoutMs?: number;
+  /** Read before every poll (a mounted Secret may rotate); never logged. */
+  token?: () => Promise<string | undefined>;
+  /** Parent folder of the shallow clone; the OS temp folder by default. */
+  workDir?: string;
 }
 
 export class ControllerManager {
@@ -68,12 +84,23 @@ export class ControllerManager {
     const clock = options.clock ?? systemClock;
     this.metrics = createControllerMetrics();
     const http = createKubeHttp(options.kubeConfig);
+    const git = options.policyRepository;
     this.caches = new ClusterCaches({
       kubeConfig: options.kubeConfig,
       http,
       clock,
       logger: options.logger,
       namespaces: options.watchNamespaces,
+      policySources: git
+        ? [
+            new GitPolicySource({
+              ...git,
+              clock,
+              logger: options.logger.child({ policySource: 'git' }),
+              metrics: this.metrics,
+            }),
+          ]
+        : [],
     });
     this.queue = new WorkQueue({
       clock,
@@ -147,14 +174,10 @@ export class ControllerManager {
       onUpdate: (_before, after) => enqueueOwner(after),
       onDelete: enqueueOwner,
     });
-    // A suspended policy must stop running experiments at once (the kill switch).
-    this.caches.policyInformer.addHandlers({
-      onUpdate: () => {
-        for (const e of this.caches.experiments.byIndex('active', 'yes')) enqueue(e);
-      },
-      onAdd: () => {
-        for (const e of this.caches.experiments.byIndex('active', 'yes')) enqueue(e);
-      },
+    // Any change of the policies in force (a cluster policy added, changed or deleted, a new Git
+    // set) is looked at by every experiment running or waiting: a suspension stops them at once.
+    this.caches.onPoliciesChanged(() => {
+      for (const e of this.caches.unfinishedExperiments()) enqueue(e);
     });
   }
 

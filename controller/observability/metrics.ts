@@ -14,6 +14,10 @@ export interface ControllerMetrics {
   timeToRecover: Histogram;
   queueDepth: Gauge<'queue'>;
   isLeader: Gauge;
+  policySourceUp: Gauge<'source'>;
+  policySourceLastSuccess: Gauge<'source'>;
+  policySourceRefused: Gauge<'source'>;
+  policySourcePolicies: Gauge<'source'>;
 }
 
 export function createControllerMetrics(): ControllerMetrics {
@@ -78,6 +82,30 @@ export function createControllerMetrics(): ControllerMetrics {
     isLeader: new Gauge({
       name: 'chaoscraft_leader',
       help: '1 while this replica is the leader.',
+      registers,
+    }),
+    policySourceUp: new Gauge({
+      name: 'chaoscraft_policy_source_up',
+      help: '1 when the last poll of a policy source (e.g. source="git") reached it, 0 when it failed or none has.',
+      labelNames: ['source'],
+      registers,
+    }),
+    policySourceLastSuccess: new Gauge({
+      name: 'chaoscraft_policy_source_last_success_timestamp_seconds',
+      help: 'When a policy source was last reached and its head checked (Unix time).',
+      labelNames: ['source'],
+      registers,
+    }),
+    policySourceRefused: new Gauge({
+      name: 'chaoscraft_policy_source_refused',
+      help: '1 while the newest commit of a policy source is refused as invalid (the previous policies stay in force).',
+      labelNames: ['source'],
+      registers,
+    }),
+    policySourcePolicies: new Gauge({
+      name: 'chaoscraft_policy_source_policies',
+      help: 'Policies in force from a policy source.',
+      labelNames: ['source'],
       registers,
     }),
   };

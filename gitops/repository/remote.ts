@@ -133,3 +133,65 @@ export async function syncRemote(options: SyncOptions): Promise<Map<string, stri
   }
   return fetched;
 }
+
+export interface ShallowFetchOptions {
+  fs: typeof nodeFs;
+  /** A bare repository folder, made on first use; one per URL and branch. */
+  gitdir: string;
+  url: string;
+  token?: string;
+  branch: string;
+  cache: object;
+  /** The commit already read; when the remote branch still points there, nothing is downloaded. */
+  known?: string;
+  /** Aborts the HTTP requests in flight (isomorphic-git's fetch has no signal; its HTTP client does). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Asks the remote where `branch` points (one ref advertisement) and, when that is not `known`,
+ * fetches that commit alone (depth 1, this branch only, no tags). Returns the branch's commit.
+ * Errors are RepositoryErrors scrubbed of the token, as everywhere in this module.
+ */
+export async function fetchBranchShallow(
+  options: ShallowFetchOptions,
+): Promise<{ head: string; fetched: boolean }> {
+  const { fs, gitdir, url, token, branch, cache, signal } = options;
+  const client = signal
+    ? { request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal }) }
+    : http;
+  const fullRef = `refs/heads/${branch}`;
+  try {
+    const refs = await git.listServerRefs({ http: client, url, prefix: fullRef, ...authCallbacks(token) });
+    const head = refs.find((ref) => ref.ref === fullRef)?.oid;
+    if (!head) {
+      throw new RepositoryError({
+        code: 'RefNotFound',
+        message: `${new URL(url).host} has no branch ${branch}`,
+        data: { ref: branch },
+      });
+    }
+    if (head === options.known) return { head, fetched: false };
+    if (!(await exists(fs, join(gitdir, 'HEAD')))) {
+      await git.init({ fs, gitdir, bare: true, defaultBranch: branch });
+      await git.addRemote({ fs, gitdir, remote: 'origin', url, force: true });
+    }
+    const result = await git.fetch({
+      fs,
+      http: client,
+      gitdir,
+      url,
+      cache,
+      ref: branch,
+      singleBranch: true,
+      depth: 1,
+      tags: false,
+      ...authCallbacks(token),
+    });
+    // The branch may have moved between the advertisement and the fetch: the fetched commit counts.
+    return { head: result.fetchHead ?? head, fetched: true };
+  } catch (error) {
+    if (error instanceof RepositoryError) throw error;
+    throw remoteFailure(error, url, token);
+  }
+}
