@@ -28,12 +28,14 @@ export interface Harness {
 
 /**
  * What every controller test runs against unless it says otherwise: a server as strict as a cluster.
- * Watches lag a few milliseconds behind writes, with jitter, as a real watch cache does.
+ * Watches lag a few milliseconds behind writes, with jitter, as a real watch cache does; objects in
+ * missing or terminating namespaces are refused.
  */
 export const clusterDefaults = {
   crdDirectory,
   replicaSetRecreateDelayMs: 20,
   watchDelay: { baseMs: 1, jitterMs: 5 },
+  namespaceLifecycle: 'enforce',
 } satisfies KubeApiServerOptions;
 
 export async function startCluster(

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError, type KubeApiServer, startKubeApiServer } from './index.ts';
+import { createNamespaces } from './test-support.ts';
 
 const CRD_DIRECTORY = fileURLToPath(new URL('../../../charts/chaoscraft/crds/', import.meta.url));
 const EXAMPLES_DIRECTORY = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -24,6 +25,8 @@ describe('the chaoscraft.io CRDs', { skip: skipReason }, () => {
 
   before(async () => {
     server = await startKubeApiServer({ crdDirectory: CRD_DIRECTORY });
+    // The namespaces the examples are written for.
+    createNamespaces(server, 'shop', 'media');
   });
   after(async () => {
     await server.close();

@@ -41,7 +41,10 @@ export interface KubeApiServerOptions {
   historySize?: number;
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 1000 ms). */
   bookmarkIntervalMs?: number;
-  /** `enforce` refuses objects in missing or terminating namespaces (default `off`). */
+  /**
+   * `enforce` (default) refuses objects in missing or terminating namespaces, as a cluster does;
+   * `off` is leniency a test asks for.
+   */
   namespaceLifecycle?: 'enforce' | 'off';
   /** Namespaces that exist at start (default default, kube-system, kube-public, kube-node-lease). */
   initialNamespaces?: string[];
@@ -154,7 +157,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     now: options.now ?? (() => new Date()),
     randomSuffix: options.randomSuffix ?? defaultIdentity.randomSuffix,
     newUid: options.newUid ?? defaultIdentity.newUid,
-    namespaceLifecycle: options.namespaceLifecycle ?? 'off',
+    namespaceLifecycle: options.namespaceLifecycle ?? 'enforce',
     podStartup: options.podStartup ?? 'running',
     podTerminationDelayMs: options.podTerminationDelayMs ?? 0,
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type KubeApiServer, makeWorkload, startKubeApiServer, writeKubeconfigFile } from './index.ts';
-import { FIXTURE_CRD_DIRECTORY } from './test-support.ts';
+import { createNamespaces, FIXTURE_CRD_DIRECTORY } from './test-support.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
 const kubectlMissing = existsSync(KUBECTL) ? false : `kubectl not found at ${KUBECTL}`;
@@ -44,6 +44,7 @@ describe('kubectl against the test server', { skip: kubectlMissing }, () => {
       '--request-timeout',
       '10s',
     ];
+    createNamespaces(server, 'shop');
     server.seed(makeWorkload({ name: 'web', namespace: 'shop', replicas: 2 }).objects);
   });
   after(async () => {

@@ -12,7 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { type KubeApiServer, kubeConfigFor, makeWorkload, startKubeApiServer } from './index.ts';
-import { FIXTURE_CRD_DIRECTORY, waitFor } from './test-support.ts';
+import { createNamespaces, FIXTURE_CRD_DIRECTORY, waitFor } from './test-support.ts';
 
 const group = 'fixtures.chaoscraft.io';
 const version = 'v1alpha1';
@@ -204,6 +204,7 @@ describe('finalizers, garbage collection and replica sets', () => {
 
   it('recreates a deleted ReplicaSet pod with a generated name, same labels and spec, Running', async () => {
     const workload = makeWorkload({ name: 'api', namespace: 'prod', replicas: 3, nodeNames: ['n1', 'n2'] });
+    createNamespaces(server, 'prod');
     server.seed(workload.objects);
     const before = await core.listNamespacedPod({ namespace: 'prod', labelSelector: 'app=api' });
     assert.equal(before.items.length, 3);
@@ -261,19 +262,51 @@ describe('finalizers, garbage collection and replica sets', () => {
 });
 
 describe('namespace lifecycle enforcement', () => {
-  it('refuses objects in missing namespaces when enforced', async () => {
-    const server = await startKubeApiServer({ namespaceLifecycle: 'enforce' });
+  it('refuses objects in missing or terminating namespaces by default', async () => {
+    const server = await startKubeApiServer();
     try {
       const core = kubeConfigFor(server).makeApiClient(CoreV1Api);
       const failure = await core
         .createNamespacedConfigMap({ namespace: 'missing', body: { metadata: { name: 'x' } } })
         .catch((e) => e);
       assert.equal((failure as ApiException<unknown>).code, 404);
+      assert.match(String((failure as ApiException<string>).body), /namespaces \\"missing\\" not found/);
       const created = await core.createNamespacedConfigMap({
         namespace: 'default',
         body: { metadata: { name: 'x' } },
       });
       assert.equal(created.metadata?.namespace, 'default');
+
+      createNamespaces(server, 'leaving');
+      // A finalizer keeps the namespace terminating long enough to try a create into it.
+      server.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'held', namespace: 'leaving', finalizers: ['test/hold'] },
+      });
+      await core.deleteNamespace({ name: 'leaving' });
+      const refused = await core
+        .createNamespacedConfigMap({ namespace: 'leaving', body: { metadata: { name: 'late' } } })
+        .catch((e) => e);
+      assert.equal((refused as ApiException<unknown>).code, 403);
+      assert.match(
+        String((refused as ApiException<string>).body),
+        /unable to create new content in namespace leaving because it is being terminated/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("accepts them when a test asks for leniency with namespaceLifecycle: 'off'", async () => {
+    const server = await startKubeApiServer({ namespaceLifecycle: 'off' });
+    try {
+      const core = kubeConfigFor(server).makeApiClient(CoreV1Api);
+      const created = await core.createNamespacedConfigMap({
+        namespace: 'missing',
+        body: { metadata: { name: 'x' } },
+      });
+      assert.equal(created.metadata?.namespace, 'missing');
     } finally {
       await server.close();
     }

@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 export const FIXTURE_CRD_DIRECTORY = fileURLToPath(new URL('../../fixtures/kube/crds/', import.meta.url));
 
 import { waitFor } from '../wait.ts';
+import type { KubeApiServer } from './index.ts';
 
 export { waitFor };
+
+/** Creates namespaces a test writes into: the server refuses objects in missing namespaces, as a cluster does. */
+export function createNamespaces(server: Pick<KubeApiServer, 'create'>, ...names: string[]): void {
+  for (const name of names) server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
 
 /** Collects callback events into an array a test can wait on. */
 export class EventRecorder<T> {

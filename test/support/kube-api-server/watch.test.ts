@@ -11,7 +11,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { type KubeApiServer, kubeConfigFor, startKubeApiServer } from './index.ts';
-import { EventRecorder, waitFor } from './test-support.ts';
+import { createNamespaces, EventRecorder, waitFor } from './test-support.ts';
 
 interface SeenEvent {
   type: string;
@@ -66,6 +66,7 @@ describe('watch', () => {
 
   before(async () => {
     server = await startKubeApiServer({ historySize: 50, bookmarkIntervalMs: 50 });
+    createNamespaces(server, 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'other');
     config = kubeConfigFor(server);
     core = config.makeApiClient(CoreV1Api);
   });
@@ -212,6 +213,7 @@ describe('informers against the test server', () => {
 
   before(async () => {
     server = await startKubeApiServer();
+    createNamespaces(server, 'inf');
     config = kubeConfigFor(server);
     core = config.makeApiClient(CoreV1Api);
   });
