@@ -100,6 +100,7 @@ export function resourceTypesFromCrd(options: { crd: JsonObject; source: string 
           : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
       requireResourceVersionOnUpdate: true,
       returnDeletedObject: false,
+      strategicMergePatch: false,
       source: 'crd',
     });
   }

@@ -73,6 +73,8 @@ export class KubeApiError extends Error {
       reason: this.reason,
       code: this.httpStatus,
     };
+    // StatusReasonUnknown is the empty string, which kube-apiserver leaves out.
+    if (this.reason === '') delete status.reason;
     if (this.details) status.details = this.details;
     return status;
   }
@@ -157,15 +159,6 @@ export function methodNotAllowedError(message: string) {
 
 export function expiredError(message: string) {
   return new KubeApiError({ code: 'Expired', httpStatus: 410, reason: 'Expired', message });
-}
-
-export function unsupportedMediaTypeError(contentType: string) {
-  return new KubeApiError({
-    code: 'UnsupportedMediaType',
-    httpStatus: 415,
-    reason: 'UnsupportedMediaType',
-    message: `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got ${JSON.stringify(contentType)})`,
-  });
 }
 
 export function notAcceptableError(accept: string) {

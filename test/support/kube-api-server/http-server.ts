@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './cluster.ts';
+import { warningHeaderValue } from './content-types.ts';
 import { internalError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { routeRequest } from './http-routing.ts';
 import { readBody, responseFormat, verbFor } from './request-parsing.ts';
@@ -148,9 +149,12 @@ async function handle(
     name: target.name,
     subresource: target.subresource,
     query: url.searchParams,
-    contentType: request.headers['content-type'] ?? 'application/json',
+    contentType: request.headers['content-type'],
     bodyText,
     format,
   });
+  if (result.warnings && result.warnings.length > 0) {
+    response.setHeader('Warning', result.warnings.map(warningHeaderValue));
+  }
   sendJson(response, result.status, result.body);
 }

@@ -21,11 +21,11 @@ export function requestEntityTooLargeError(): KubeApiError {
 /** Refuses, as etcd does, to store an object whose serialised form is over 1.5 MiB. */
 export function checkStoredSize(object: JsonObject): void {
   if (Buffer.byteLength(objectJson(object)) <= MAX_STORED_OBJECT_BYTES) return;
-  // kube-apiserver does not map this etcd error to a Status of its own: it becomes an InternalError.
+  // kube-apiserver does not map this etcd error to a Status of its own: it becomes a 500 without reason.
   throw new KubeApiError({
     code: 'InternalError',
     httpStatus: 500,
-    reason: 'InternalError',
+    reason: '',
     message: 'etcdserver: request is too large',
   });
 }

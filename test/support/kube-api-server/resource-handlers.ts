@@ -1,6 +1,7 @@
 // Dispatches a resource request (get/list/create/update/patch/delete/deletecollection) to the operations
 // and shapes the answer (JSON or Table). Watches are handed to watch-stream.ts by the server.
 import type { Cluster } from './cluster.ts';
+import { decodeObjectBody, patchTypeFor } from './content-types.ts';
 import { type DeleteOptionsBody, deleteCollection, deleteObject } from './delete-operations.ts';
 import { badRequestError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { listBody, listObjects } from './list-operations.ts';
@@ -8,7 +9,7 @@ import { integerParam, parseJsonBody, type ResponseFormat } from './request-pars
 import type { JsonObject, ResourceType } from './resource-types.ts';
 import { tableFor } from './table.ts';
 import type { KubeVerb } from './test-controls.ts';
-import { createObject, patchObject, patchTypeFromContentType, updateObject } from './write-operations.ts';
+import { createObject, patchObject, updateObject } from './write-operations.ts';
 
 export interface ResourceCall {
   cluster: Cluster;
@@ -18,7 +19,7 @@ export interface ResourceCall {
   name?: string;
   subresource?: string;
   query: URLSearchParams;
-  contentType: string;
+  contentType: string | undefined;
   bodyText: string;
   format: ResponseFormat;
 }
@@ -27,6 +28,8 @@ export interface HandlerResult {
   status: number;
   /** An object, or JSON text already serialised (big lists). */
   body: JsonObject | string;
+  /** Texts of `Warning` headers (e.g. unknown fields that were dropped). */
+  warnings?: string[];
 }
 
 function subresourceFor(call: ResourceCall): 'status' | undefined {
@@ -85,7 +88,8 @@ export function handleResourceCall(call: ResourceCall): HandlerResult {
   const { cluster, type } = call;
   const dryRun = call.query.getAll('dryRun').includes('All');
   const fieldValidation = call.query.get('fieldValidation') ?? undefined;
-  const base = { type, namespace: call.namespace, dryRun, fieldValidation };
+  const warnings: string[] = [];
+  const base = { type, namespace: call.namespace, dryRun, fieldValidation, warnings };
   const subresource = subresourceFor(call);
   if (type.namespaced && call.namespace === undefined && call.verb !== 'list') {
     throw methodNotAllowedError(`${call.verb} on ${type.plural} needs a namespace`);
@@ -116,20 +120,19 @@ export function handleResourceCall(call: ResourceCall): HandlerResult {
       return { status: 200, body: table };
     }
     case 'create': {
-      const created = createObject(cluster, { ...base, body: parseJsonBody(call.bodyText) });
-      return { status: 201, body: created };
+      const body = decodeObjectBody(call.contentType, call.bodyText);
+      return { status: 201, body: createObject(cluster, { ...base, body }), warnings };
     }
     case 'update': {
-      const body = parseJsonBody(call.bodyText);
-      return { status: 200, body: updateObject(cluster, { ...base, name: call.name!, body, subresource }) };
+      const body = decodeObjectBody(call.contentType, call.bodyText);
+      const updated = updateObject(cluster, { ...base, name: call.name!, body, subresource });
+      return { status: 200, body: updated, warnings };
     }
     case 'patch': {
-      const patchType = patchTypeFromContentType(call.contentType);
+      const patchType = patchTypeFor(call.contentType, type);
       const patch = parseJsonBody(call.bodyText);
-      return {
-        status: 200,
-        body: patchObject(cluster, { ...base, name: call.name!, patchType, patch, subresource }),
-      };
+      const patched = patchObject(cluster, { ...base, name: call.name!, patchType, patch, subresource });
+      return { status: 200, body: patched, warnings };
     }
     case 'delete': {
       const options = deleteOptionsFrom(call);

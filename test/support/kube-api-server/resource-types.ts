@@ -31,6 +31,8 @@ export interface ResourceType {
   requireResourceVersionOnUpdate: boolean;
   /** Some kinds answer DELETE with the object, others with a Success Status. */
   returnDeletedObject: boolean;
+  /** Only kinds compiled into kube-apiserver take strategic merge patch; custom resources get 415. */
+  strategicMergePatch: boolean;
   source: 'builtin' | 'crd';
 }
 
@@ -58,9 +60,10 @@ export function qualifiedResourceOf(type: { group: string; plural: string }): st
 function builtin(
   fields: Omit<
     ResourceType,
-    'singular' | 'source' | 'requireResourceVersionOnUpdate' | 'returnDeletedObject'
+    'singular' | 'source' | 'requireResourceVersionOnUpdate' | 'returnDeletedObject' | 'strategicMergePatch'
   > & {
     returnDeletedObject?: boolean;
+    strategicMergePatch?: boolean;
   },
 ): ResourceType {
   return {
@@ -69,6 +72,7 @@ function builtin(
     source: 'builtin',
     requireResourceVersionOnUpdate: false,
     returnDeletedObject: fields.returnDeletedObject ?? false,
+    strategicMergePatch: fields.strategicMergePatch ?? true,
   };
 }
 
@@ -157,6 +161,7 @@ export function builtinResourceTypes(): ResourceType[] {
       statusSubresource: false,
     }),
     // Argo CD's Application CRD has no status subresource: Argo writes status through the main endpoint.
+    // It is a custom resource in a real cluster, so no strategic merge patch either.
     builtin({
       group: 'argoproj.io',
       version: 'v1alpha1',
@@ -166,6 +171,7 @@ export function builtinResourceTypes(): ResourceType[] {
       shortNames: ['app', 'apps'],
       categories: ['argoproj'],
       statusSubresource: false,
+      strategicMergePatch: false,
     }),
   ];
 }

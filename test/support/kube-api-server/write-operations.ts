@@ -1,6 +1,7 @@
 // create, update (PUT) and patch, for the main endpoint and the /status subresource, with the
 // kube-apiserver rules for generateName, resourceVersion preconditions, generation and finalizers.
 import type { Cluster } from './cluster.ts';
+import { type PatchType, requirePatchSupport } from './content-types.ts';
 import { canRemoveNow } from './delete-operations.ts';
 import {
   alreadyExistsError,
@@ -11,7 +12,6 @@ import {
   notFoundError,
   STALE_OBJECT_MESSAGE,
   type StatusCause,
-  unsupportedMediaTypeError,
 } from './errors.ts';
 import { metadataCauses, nameCauses } from './metadata-validation.ts';
 import { metadataOf, type ObjectMetadata } from './object-store.ts';
@@ -24,19 +24,16 @@ export interface WriteOptions {
   namespace?: string;
   /** `All` validates and returns the result without storing it. */
   dryRun?: boolean;
-  /** `Strict` refuses fields the CRD schema does not declare; otherwise they are pruned. */
+  /**
+   * `Strict` refuses fields the CRD schema does not declare; otherwise they are pruned, with a warning
+   * unless `Ignore` (unset means `Warn`, the server's default).
+   */
   fieldValidation?: string;
+  /** Collects the texts of `Warning` headers for the response. */
+  warnings?: string[];
 }
 
-export type PatchType = 'merge' | 'json' | 'strategic';
-
-export function patchTypeFromContentType(contentType: string): PatchType {
-  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
-  if (mediaType === 'application/merge-patch+json') return 'merge';
-  if (mediaType === 'application/json-patch+json') return 'json';
-  if (mediaType === 'application/strategic-merge-patch+json') return 'strategic';
-  throw unsupportedMediaTypeError(contentType);
-}
+export type { PatchType };
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -97,11 +94,11 @@ function validate(cluster: Cluster, options: WriteOptions, object: JsonObject): 
   const validator = cluster.registry.validatorFor(options.type);
   if (validator) {
     const result = validator.check(object);
-    if (result.unknownFields.length > 0 && options.fieldValidation === 'Strict') {
-      throw badRequestError(
-        `strict decoding error: ${result.unknownFields.map((field) => `unknown field "${field}"`).join(', ')}`,
-      );
+    const unknown = result.unknownFields.map((field) => `unknown field "${field}"`);
+    if (unknown.length > 0 && options.fieldValidation === 'Strict') {
+      throw badRequestError(`strict decoding error: ${unknown.join(', ')}`);
     }
+    if (options.fieldValidation !== 'Ignore') options.warnings?.push(...unknown);
     causes.push(...result.causes);
   }
   if (causes.length > 0) {
@@ -377,6 +374,7 @@ export interface PatchOptions extends WriteOptions {
  * JSON merge patch (lists are replaced, not merged by key) and its `$`-directives are dropped.
  */
 export function patchObject(cluster: Cluster, options: PatchOptions): JsonObject {
+  requirePatchSupport(options.patchType, options.type);
   const existing = cluster.require(options.type, options.namespace, options.name);
   const view = cluster.present(options.type, existing);
   let patched: unknown;
