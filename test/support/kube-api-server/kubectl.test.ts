@@ -1,55 +1,31 @@
 // The real kubectl against the test server: discovery, server-side printing (Table), watch, apply.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type KubeApiServer, makeWorkload, startKubeApiServer, writeKubeconfigFile } from './index.ts';
+import { type KubeApiServer, makeWorkload, startKubeApiServer } from './index.ts';
+import { KUBECTL, type Kubectl, kubectlFor, kubectlMissing } from './kubectl-runner.ts';
 import { createNamespaces, FIXTURE_CRD_DIRECTORY } from './test-support.ts';
-
-const KUBECTL = '/usr/bin/kubectl';
-const kubectlMissing = existsSync(KUBECTL) ? false : `kubectl not found at ${KUBECTL}`;
-
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('kubectl against the test server', { skip: kubectlMissing }, () => {
   let server: KubeApiServer;
+  let runner: Kubectl;
   let directory: string;
   let baseArgs: string[];
-
-  const kubectl = (...args: string[]) =>
-    new Promise<KubectlResult>((resolve) => {
-      execFile(KUBECTL, [...baseArgs, ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const kubectl = (...args: string[]) => runner.run(...args);
 
   before(async () => {
     server = await startKubeApiServer({ crdDirectory: FIXTURE_CRD_DIRECTORY });
-    directory = await mkdtemp(join(tmpdir(), 'kubectl-test-'));
-    const kubeconfig = await writeKubeconfigFile({ server, path: join(directory, 'kubeconfig') });
-    // A private cache directory keeps discovery caches of ephemeral ports out of $HOME.
-    baseArgs = [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      join(directory, 'cache'),
-      '--request-timeout',
-      '10s',
-    ];
+    runner = await kubectlFor(server);
+    directory = runner.directory;
+    baseArgs = runner.baseArgs;
     createNamespaces(server, 'shop');
     server.seed(makeWorkload({ name: 'web', namespace: 'shop', replicas: 2 }).objects);
   });
   after(async () => {
     await server.close();
-    await rm(directory, { recursive: true, force: true });
+    await runner.close();
   });
 
   it('gets pods across namespaces with server-side printed columns', async () => {
