@@ -18,8 +18,10 @@ export const nodeLabel = 'chaoscraft.io/node';
 /** On a ChaosInjection: the experiment it belongs to (see experimentLabelValue). */
 export const experimentLabel = 'chaoscraft.io/experiment';
 
+/** Where the controller runs by default; the PR planner protects it like kube-system. */
+export const controllerNamespace = 'chaoscraft-system';
 /** The controller's leader-election Lease, which the agent watches to notice a controller gone silent. */
-export const controllerLease = { namespace: 'chaoscraft-system', name: 'chaoscraft-controller' } as const;
+export const controllerLease = { namespace: controllerNamespace, name: 'chaoscraft-controller' } as const;
 
 export type FaultKind = FaultKindName;
 /** Fault kinds the controller carries out itself, through the Kubernetes API. */
