@@ -28,6 +28,8 @@ export interface ClusterOptions {
   podStartup: 'running' | 'pending';
   /** Simulated kubelet: how long a gracefully deleted pod lingers with a deletionTimestamp. */
   podTerminationDelayMs: number;
+  /** Simulated kubelet: Pending → Running (not Ready) after `startDelayMs`, Ready `readyDelayMs` later. */
+  podStartDelays: { startDelayMs: number; readyDelayMs: number };
 }
 
 export type ChangeListener = (event: StoredEvent) => void;
@@ -51,6 +53,7 @@ export class Cluster {
   compactedRevision = 0;
   private readonly listeners: ChangeListener[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingKeys = new Set<string>();
   private closed = false;
 
   constructor(options: ClusterOptions) {
@@ -72,6 +75,16 @@ export class Cluster {
     }, delayMs);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /** Like `schedule`, but at most one pending run per key: bursts of changes cost one reconcile. */
+  scheduleOnce(key: string, delayMs: number, action: () => void): void {
+    if (this.pendingKeys.has(key)) return;
+    this.pendingKeys.add(key);
+    this.schedule(delayMs, () => {
+      this.pendingKeys.delete(key);
+      action();
+    });
   }
 
   close(): void {

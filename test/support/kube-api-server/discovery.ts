@@ -35,6 +35,17 @@ function resourceEntries(type: ResourceType): JsonObject[] {
       verbs: ['get', 'patch', 'update'],
     });
   }
+  if (type.scaleSubresource) {
+    entries.push({
+      name: `${type.plural}/scale`,
+      singularName: '',
+      namespaced: type.namespaced,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+    });
+  }
   return entries;
 }
 

@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { Cluster, defaultIdentity } from './cluster.ts';
 import { loadCrdDirectory, resourceTypesFromCrd } from './crd-loader.ts';
 import { type DeleteOptionsBody, deleteObject } from './delete-operations.ts';
+import { startDeploymentController } from './deployment-controller.ts';
 import { alreadyExistsError, badRequestError } from './errors.ts';
 import { startGarbageCollector } from './garbage-collector.ts';
 import { createHttpFront } from './http-server.ts';
+import { startKubelet } from './kubelet.ts';
 import { metadataOf } from './object-store.ts';
 import { startReplicaSetController } from './replicaset-controller.ts';
 import { ResourceRegistry } from './resource-registry.ts';
@@ -52,7 +54,15 @@ export interface KubeApiServerOptions {
   podStartup?: 'running' | 'pending';
   /** Simulated kubelet: how long a gracefully deleted pod lingers (default 0 ms). */
   podTerminationDelayMs?: number;
-  /** Delay before a ReplicaSet replaces a deleted pod; `false` disables (default 50 ms). */
+  /**
+   * Simulated kubelet: a pod created through the API is Pending, Running (not Ready) `startDelayMs`
+   * later, and Ready `readyDelayMs` after that (default 0 and 0: Running and Ready at once).
+   */
+  podStartDelays?: { startDelayMs: number; readyDelayMs: number };
+  /**
+   * Reaction time of the ReplicaSet and Deployment controllers (default 50 ms); `false` disables both,
+   * so nothing replaces deleted pods or rolls Deployments out.
+   */
   replicaSetRecreateDelayMs?: number | false;
   /** Delay of the garbage collector and namespace controller (default 0 ms). */
   gcDelayMs?: number;
@@ -160,10 +170,14 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     namespaceLifecycle: options.namespaceLifecycle ?? 'enforce',
     podStartup: options.podStartup ?? 'running',
     podTerminationDelayMs: options.podTerminationDelayMs ?? 0,
+    podStartDelays: options.podStartDelays ?? { startDelayMs: 0, readyDelayMs: 0 },
   });
   startGarbageCollector(cluster, { delayMs: options.gcDelayMs ?? 0 });
+  startKubelet(cluster);
   if (options.replicaSetRecreateDelayMs !== false) {
-    startReplicaSetController(cluster, { recreateDelayMs: options.replicaSetRecreateDelayMs ?? 50 });
+    const delayMs = options.replicaSetRecreateDelayMs ?? 50;
+    startReplicaSetController(cluster, { recreateDelayMs: delayMs });
+    startDeploymentController(cluster, { delayMs });
   }
   const initialNamespaces = options.initialNamespaces ?? [
     'default',

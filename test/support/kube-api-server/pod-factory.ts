@@ -14,24 +14,33 @@ function containerNames(pod: JsonObject): string[] {
   return (spec?.containers ?? []).map((container, index) => container.name ?? `container-${index}`);
 }
 
-/** The status the kubelet reports once every container is up. */
-export function runningPodStatus(options: { pod: JsonObject; timestamp: string }): JsonObject {
+/**
+ * The status the kubelet reports once every container runs: Ready, or (`ready: false`) started but not
+ * yet passing readiness.
+ */
+export function runningPodStatus(options: {
+  pod: JsonObject;
+  timestamp: string;
+  ready?: boolean;
+}): JsonObject {
   const { pod, timestamp } = options;
+  const ready = options.ready ?? true;
   const name = String((pod.metadata as JsonObject | undefined)?.name ?? '');
   const spec = pod.spec as { containers?: { name?: string; image?: string }[] } | undefined;
-  const condition = (type: string) => ({
+  const condition = (type: string, status = 'True') => ({
     type,
-    status: 'True',
+    status,
     lastProbeTime: null,
     lastTransitionTime: timestamp,
+    ...(status === 'True' ? {} : { reason: 'ContainersNotReady' }),
   });
   return {
     phase: 'Running',
     conditions: [
       condition('PodReadyToStartContainers'),
       condition('Initialized'),
-      condition('Ready'),
-      condition('ContainersReady'),
+      condition('Ready', ready ? 'True' : 'False'),
+      condition('ContainersReady', ready ? 'True' : 'False'),
       condition('PodScheduled'),
     ],
     hostIP: '172.18.0.2',
@@ -45,7 +54,7 @@ export function runningPodStatus(options: { pod: JsonObject; timestamp: string }
       imageID: '',
       // Real runtimes report 64 hex digits; derive them so the same pod always gets the same ID.
       containerID: `containerd://${createHash('sha256').update(`${name}/${containerName}`).digest('hex')}`,
-      ready: true,
+      ready,
       started: true,
       restartCount: 0,
       state: { running: { startedAt: timestamp } },
@@ -53,8 +62,23 @@ export function runningPodStatus(options: { pod: JsonObject; timestamp: string }
   };
 }
 
-export function pendingPodStatus(): JsonObject {
-  return { phase: 'Pending', qosClass: 'BestEffort' };
+/** A pod no kubelet has started yet; `scheduledAt` adds the scheduler's PodScheduled condition. */
+export function pendingPodStatus(scheduledAt?: string): JsonObject {
+  if (!scheduledAt) return { phase: 'Pending', qosClass: 'BestEffort' };
+  return {
+    phase: 'Pending',
+    conditions: [
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: scheduledAt },
+    ],
+    qosClass: 'BestEffort',
+  };
+}
+
+/** Whether the pod's Ready condition is True. */
+export function isPodReady(pod: JsonObject): boolean {
+  const conditions = (pod.status as { conditions?: { type: string; status: string }[] } | undefined)
+    ?.conditions;
+  return (conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
 }
 
 export interface RunningPodOptions {

@@ -7,6 +7,7 @@ import { badRequestError, KubeApiError, methodNotAllowedError } from './errors.t
 import { listBody, listObjects } from './list-operations.ts';
 import { integerParam, parseJsonBody, type ResponseFormat } from './request-parsing.ts';
 import type { JsonObject, ResourceType } from './resource-types.ts';
+import { scaleOf, writeScale } from './scale-subresource.ts';
 import { tableFor } from './table.ts';
 import type { KubeVerb } from './test-controls.ts';
 import { createObject, patchObject, updateObject } from './write-operations.ts';
@@ -84,16 +85,37 @@ function asJsonOrTable(call: ResourceCall, object: JsonObject): JsonObject {
   });
 }
 
+function handleScaleCall(call: ResourceCall, dryRun: boolean): HandlerResult {
+  const { cluster, type, namespace } = call;
+  const name = call.name!;
+  switch (call.verb) {
+    case 'get':
+      return { status: 200, body: scaleOf(cluster.require(type, namespace, name)) };
+    case 'update': {
+      const body = decodeObjectBody(call.contentType, call.bodyText);
+      return { status: 200, body: writeScale(cluster, { type, namespace, name, dryRun, body }) };
+    }
+    case 'patch': {
+      const patchType = patchTypeFor(call.contentType, type);
+      const body = parseJsonBody(call.bodyText);
+      return { status: 200, body: writeScale(cluster, { type, namespace, name, dryRun, body, patchType }) };
+    }
+    default:
+      throw methodNotAllowedError(`${call.verb} is not supported on ${type.plural}/scale`);
+  }
+}
+
 export function handleResourceCall(call: ResourceCall): HandlerResult {
   const { cluster, type } = call;
   const dryRun = call.query.getAll('dryRun').includes('All');
   const fieldValidation = call.query.get('fieldValidation') ?? undefined;
   const warnings: string[] = [];
   const base = { type, namespace: call.namespace, dryRun, fieldValidation, warnings };
-  const subresource = subresourceFor(call);
   if (type.namespaced && call.namespace === undefined && call.verb !== 'list') {
     throw methodNotAllowedError(`${call.verb} on ${type.plural} needs a namespace`);
   }
+  if (call.subresource === 'scale' && type.scaleSubresource) return handleScaleCall(call, dryRun);
+  const subresource = subresourceFor(call);
   switch (call.verb) {
     case 'get': {
       const object = cluster.present(type, cluster.require(type, call.namespace, call.name!));

@@ -23,6 +23,8 @@ export interface ResourceType {
   categories: string[];
   /** With a status subresource, the main endpoint ignores status and `/status` changes only status. */
   statusSubresource: boolean;
+  /** `/scale` reads and writes `spec.replicas` as an autoscaling/v1 Scale (Deployments, ReplicaSets). */
+  scaleSubresource?: boolean;
   /** openAPIV3Schema of a CRD version; built-in kinds are not schema-validated. */
   schema?: JsonObject;
   /** CRD printer columns; undefined means the built-in table for the kind (or Name/Age). */
@@ -136,6 +138,7 @@ export function builtinResourceTypes(): ResourceType[] {
       plural: 'deployments',
       kind: 'Deployment',
       namespaced: true,
+      scaleSubresource: true,
       shortNames: ['deploy'],
       categories: ['all'],
       statusSubresource: true,
@@ -146,6 +149,7 @@ export function builtinResourceTypes(): ResourceType[] {
       plural: 'replicasets',
       kind: 'ReplicaSet',
       namespaced: true,
+      scaleSubresource: true,
       shortNames: ['rs'],
       categories: ['all'],
       statusSubresource: true,

@@ -28,11 +28,30 @@ export function makeWorkload(options: WorkloadOptions): Workload {
   const deploymentUid = randomUUID();
   const replicaSetUid = randomUUID();
   const replicaSetName = `${options.name}-5d9c7b8f4`;
+  // The status the built-in controllers would report for a settled workload, so seeding writes nothing.
+  const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const condition = (type: string, reason: string, message: string) => ({
+    type,
+    status: 'True',
+    reason,
+    message,
+    lastUpdateTime: timestamp,
+    lastTransitionTime: timestamp,
+  });
   const status = {
+    observedGeneration: 1,
     replicas: options.replicas,
+    updatedReplicas: options.replicas,
     readyReplicas: options.replicas,
     availableReplicas: options.replicas,
-    updatedReplicas: options.replicas,
+    conditions: [
+      condition('Available', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'),
+      condition(
+        'Progressing',
+        'NewReplicaSetAvailable',
+        `ReplicaSet "${replicaSetName}" has successfully progressed.`,
+      ),
+    ],
   };
   const template = {
     metadata: { labels },
@@ -67,8 +86,10 @@ export function makeWorkload(options: WorkloadOptions): Workload {
     spec: { replicas: options.replicas, selector: { matchLabels: labels }, template },
     status: {
       replicas: options.replicas,
+      fullyLabeledReplicas: options.replicas,
       readyReplicas: options.replicas,
       availableReplicas: options.replicas,
+      observedGeneration: 1,
     },
   };
   const pods = Array.from({ length: options.replicas }, (_, index) =>

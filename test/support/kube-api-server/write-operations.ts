@@ -13,10 +13,10 @@ import {
   STALE_OBJECT_MESSAGE,
   type StatusCause,
 } from './errors.ts';
+import { initialPodStatus } from './kubelet.ts';
 import { metadataCauses, nameCauses } from './metadata-validation.ts';
 import { metadataOf, type ObjectMetadata } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch, jsonEqual } from './patch.ts';
-import { pendingPodStatus, runningPodStatus } from './pod-factory.ts';
 import { apiVersionOf, type JsonObject, qualifiedResourceOf, type ResourceType } from './resource-types.ts';
 
 export interface WriteOptions {
@@ -206,10 +206,7 @@ function prepareStatusOnCreate(cluster: Cluster, type: ResourceType, object: Jso
   if (type.statusSubresource) delete object.status;
   if (type.source !== 'builtin') return;
   if (type.kind === 'Pod') {
-    object.status =
-      cluster.options.podStartup === 'running'
-        ? runningPodStatus({ pod: object, timestamp: cluster.timestamp() })
-        : pendingPodStatus();
+    object.status = initialPodStatus(cluster, object);
   } else if (type.kind === 'Namespace') {
     object.spec = { finalizers: ['kubernetes'] };
     object.status = { phase: 'Active' };
