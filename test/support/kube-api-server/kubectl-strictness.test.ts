@@ -44,7 +44,10 @@ describe('kubectl sees a strict server', { skip: kubectlMissing }, () => {
     await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: nowhere\n');
     const result = await kubectl.run('apply', '-f', file);
     assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /Error from server \(NotFound\): error when creating ".*": namespaces "nowhere" not found/);
+    assert.match(
+      result.stderr,
+      /Error from server \(NotFound\): error when creating ".*": namespaces "nowhere" not found/,
+    );
   });
 
   it('refuses duplicate condition types in a status patch', async () => {
