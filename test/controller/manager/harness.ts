@@ -29,13 +29,15 @@ export interface Harness {
 /**
  * What every controller test runs against unless it says otherwise: a server as strict as a cluster.
  * Watches lag a few milliseconds behind writes, with jitter, as a real watch cache does; objects in
- * missing or terminating namespaces are refused.
+ * missing or terminating namespaces are refused; a replacement pod is Pending, then Running, then
+ * Ready, not Ready the instant it exists.
  */
 export const clusterDefaults = {
   crdDirectory,
   replicaSetRecreateDelayMs: 20,
   watchDelay: { baseMs: 1, jitterMs: 5 },
   namespaceLifecycle: 'enforce',
+  podStartDelays: { startDelayMs: 5, readyDelayMs: 10 },
 } satisfies KubeApiServerOptions;
 
 export async function startCluster(
