@@ -77,6 +77,8 @@ export interface KubeApiServerOptions {
    * of one watch stream keep their order. Default none; `setWatchDelay` changes it at runtime.
    */
   watchDelay?: WatchDelay;
+  /** Port to listen on, on 127.0.0.1 (default 0: any free port). */
+  port?: number;
 }
 
 export interface ObjectAddress {
@@ -203,7 +205,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(0, '127.0.0.1', () => resolve());
+    httpServer.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
   address = `127.0.0.1:${port}`;
