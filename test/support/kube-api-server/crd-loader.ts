@@ -131,3 +131,27 @@ export async function loadCrdDirectory(options: { directory: string }): Promise<
   }
   return loaded;
 }
+
+/** A CRD as `kubectl get crd` shows it once established: names accepted, storage version recorded. */
+export function servedCrd(crd: JsonObject): JsonObject {
+  const spec = crd.spec as { names?: JsonObject; versions?: { name: string; storage?: boolean }[] };
+  const condition = (type: string, reason: string, message: string) => ({
+    type,
+    status: 'True',
+    reason,
+    message,
+  });
+  return {
+    ...structuredClone(crd),
+    status: {
+      acceptedNames: spec.names,
+      storedVersions: (spec.versions ?? [])
+        .filter((version) => version.storage)
+        .map((version) => version.name),
+      conditions: [
+        condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+        condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+      ],
+    },
+  };
+}

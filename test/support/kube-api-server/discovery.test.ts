@@ -38,6 +38,7 @@ describe('discovery and protocol', () => {
     assert.equal(core.serverAddressByClientCIDRs[0]?.serverAddress, `127.0.0.1:${server.port}`);
     const groups = await config.makeApiClient(ApisApi).getAPIVersions();
     assert.deepEqual(groups.groups.map((group) => group.name).sort(), [
+      'apiextensions.k8s.io',
       'apps',
       'argoproj.io',
       'coordination.k8s.io',

@@ -1,7 +1,7 @@
 // An in-process kube-apiserver for tests: `startKubeApiServer(options)` and its test controls.
 import type { AddressInfo } from 'node:net';
 import { Cluster, defaultIdentity } from './cluster.ts';
-import { loadCrdDirectory, resourceTypesFromCrd } from './crd-loader.ts';
+import { loadCrdDirectory, resourceTypesFromCrd, servedCrd } from './crd-loader.ts';
 import { type DeleteOptionsBody, deleteObject } from './delete-operations.ts';
 import { startDeploymentController } from './deployment-controller.ts';
 import { alreadyExistsError, badRequestError } from './errors.ts';
@@ -160,9 +160,16 @@ function seedObjects(cluster: Cluster, objects: JsonObject[]): JsonObject[] {
 
 export async function startKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeApiServer> {
   const types = builtinResourceTypes();
-  if (options.crdDirectory)
-    types.push(...(await loadCrdDirectory({ directory: options.crdDirectory })).types);
-  for (const crd of options.crds ?? []) types.push(...resourceTypesFromCrd({ crd, source: 'options.crds' }));
+  const crds: JsonObject[] = [];
+  if (options.crdDirectory) {
+    const loaded = await loadCrdDirectory({ directory: options.crdDirectory });
+    types.push(...loaded.types);
+    crds.push(...loaded.crds);
+  }
+  for (const crd of options.crds ?? []) {
+    types.push(...resourceTypesFromCrd({ crd, source: 'options.crds' }));
+    crds.push(crd);
+  }
   const cluster = new Cluster({
     registry: new ResourceRegistry(types),
     historySize: options.historySize ?? 1000,
@@ -191,6 +198,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     cluster,
     initialNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
   );
+  seedObjects(cluster, crds.map(servedCrd));
 
   const controls = new TestControls({
     maxLogEntries: options.maxRequestLogEntries ?? 10_000,

@@ -1,6 +1,7 @@
 // A minimal OpenAPI v3 surface. kubectl apply checks /openapi/v3 to learn that PATCH accepts the
-// `fieldValidation` query parameter; when it does, kubectl leaves validation to the server and needs
-// no schemas. Schemas themselves are not published (kubectl explain will not work).
+// `fieldValidation` query parameter; when it does, kubectl leaves validation to the server. The
+// schemas of custom resources are published (named and tagged with their group/version/kind as
+// kube-apiserver does), so `kubectl explain chaosexperiment.spec` works; built-in kinds have none.
 import { createHash } from 'node:crypto';
 import type { ResourceRegistry } from './resource-registry.ts';
 import { apiVersionOf, type JsonObject, type ResourceType } from './resource-types.ts';
@@ -68,6 +69,11 @@ function operations(type: ResourceType): JsonObject {
   };
 }
 
+/** `io.chaoscraft.v1alpha1.ChaosExperiment`: the group reversed, as kube-apiserver names CRD schemas. */
+function schemaName(type: ResourceType): string {
+  return [...type.group.split('.').reverse(), type.version, type.kind].join('.');
+}
+
 /** `/openapi/v3/apis/<group>/<version>`: the item paths of every resource, with their operations. */
 export function openApiGroupVersion(registry: ResourceRegistry, pathAfterV3: string): JsonObject | undefined {
   const types = registry.all().filter((type) => groupVersionPath(type) === pathAfterV3);
@@ -80,10 +86,18 @@ export function openApiGroupVersion(registry: ResourceRegistry, pathAfterV3: str
       : `${prefix}/${type.plural}/{name}`;
     paths[itemPath] = operations(type);
   }
+  const schemas: JsonObject = {};
+  for (const type of types) {
+    if (!type.schema) continue;
+    schemas[schemaName(type)] = {
+      ...type.schema,
+      'x-kubernetes-group-version-kind': [{ group: type.group, version: type.version, kind: type.kind }],
+    };
+  }
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: apiVersionOf(types[0]!) },
     paths,
-    components: { schemas: {} },
+    components: { schemas },
   };
 }

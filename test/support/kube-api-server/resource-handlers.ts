@@ -114,6 +114,11 @@ export function handleResourceCall(call: ResourceCall): HandlerResult {
   if (type.namespaced && call.namespace === undefined && call.verb !== 'list') {
     throw methodNotAllowedError(`${call.verb} on ${type.plural} needs a namespace`);
   }
+  if (type.readOnly && call.verb !== 'get' && call.verb !== 'list') {
+    throw methodNotAllowedError(
+      `${call.verb} on ${type.plural}: the API test server serves the CRDs it was started with and cannot change them`,
+    );
+  }
   if (call.subresource === 'scale' && type.scaleSubresource) return handleScaleCall(call, dryRun);
   const subresource = subresourceFor(call);
   switch (call.verb) {

@@ -35,6 +35,8 @@ export interface ResourceType {
   returnDeletedObject: boolean;
   /** Only kinds compiled into kube-apiserver take strategic merge patch; custom resources get 415. */
   strategicMergePatch: boolean;
+  /** Served for reading only (the CRDs the server was started with); writes get 405. */
+  readOnly?: boolean;
   source: 'builtin' | 'crd';
 }
 
@@ -153,6 +155,17 @@ export function builtinResourceTypes(): ResourceType[] {
       shortNames: ['rs'],
       categories: ['all'],
       statusSubresource: true,
+    }),
+    builtin({
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      plural: 'customresourcedefinitions',
+      kind: 'CustomResourceDefinition',
+      namespaced: false,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      statusSubresource: true,
+      readOnly: true,
     }),
     builtin({
       group: 'coordination.k8s.io',

@@ -114,6 +114,7 @@ const BUILTIN_COLUMNS: Record<string, BuiltinColumn[]> = {
     ),
     column('Message', 'string', (event) => path(event, '.message') ?? ''),
   ],
+  CustomResourceDefinition: [column('Created At', 'date', (crd) => metadataOf(crd).creationTimestamp)],
   Lease: [column('Holder', 'string', (lease) => path(lease, '.spec.holderIdentity') ?? ''), age],
   Application: [
     column('Sync Status', 'string', (app) => path(app, '.status.sync.status') ?? ''),
