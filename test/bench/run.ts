@@ -40,6 +40,8 @@ for (const benchmark of selected) {
   log(`bench ${benchmark.id}: ${benchmark.description}`);
   try {
     const figures = await benchmark.run({ log: (line) => log(`  ${line}`), quick: values.quick });
+    // No figures: the benchmark cannot run here (e.g. it needs root) and has logged why.
+    if (figures.length === 0) continue;
     if (!figures.some((f) => f.figure === 'headline')) throw new Error('no headline figure');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, `${benchmark.id}.json`), `${JSON.stringify(figures, null, 2)}\n`);
