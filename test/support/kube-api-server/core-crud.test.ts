@@ -216,7 +216,7 @@ describe('built-in kinds through client-node', () => {
     );
   });
 
-  it('applies JSON merge patches, JSON patches and strategic merge patches (as merge patches)', async () => {
+  it('applies JSON merge patches, JSON patches and strategic merge patches', async () => {
     const merged = await core.patchNamespacedPod(
       { namespace: 'shop', name: 'cart-1', body: { metadata: { labels: { tier: null, version: 'v2' } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),

@@ -18,6 +18,7 @@ import { metadataCauses, nameCauses } from './metadata-validation.ts';
 import { metadataOf, type ObjectMetadata } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch, jsonEqual } from './patch.ts';
 import { apiVersionOf, type JsonObject, qualifiedResourceOf, type ResourceType } from './resource-types.ts';
+import { applyStrategicMergePatch } from './strategic-merge-patch.ts';
 
 export interface WriteOptions {
   type: ResourceType;
@@ -116,16 +117,6 @@ function specOf(type: ResourceType, object: JsonObject): JsonObject {
   const { metadata: _metadata, status, apiVersion: _apiVersion, kind: _kind, ...rest } = object;
   if (type.statusSubresource || type.source === 'builtin') return rest;
   return { ...rest, status };
-}
-
-function stripDirectives(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripDirectives);
-  if (!isObject(value)) return value;
-  const result: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
-    if (!key.startsWith('$')) result[key] = stripDirectives(child);
-  }
-  return result;
 }
 
 export function createObject(cluster: Cluster, options: WriteOptions & { body: unknown }): JsonObject {
@@ -367,8 +358,8 @@ export interface PatchOptions extends WriteOptions {
 }
 
 /**
- * Applies the patch to the stored object and continues as an update. Strategic merge patch is treated as a
- * JSON merge patch (lists are replaced, not merged by key) and its `$`-directives are dropped.
+ * Applies the patch to the stored object and continues as an update. Strategic merge patch (built-in
+ * kinds only) merges keyed lists item by item (strategic-merge-patch.ts).
  */
 export function patchObject(cluster: Cluster, options: PatchOptions): JsonObject {
   requirePatchSupport(options.patchType, options.type);
@@ -379,8 +370,10 @@ export function patchObject(cluster: Cluster, options: PatchOptions): JsonObject
     patched = applyJsonPatch(view, options.patch);
   } else {
     if (!isObject(options.patch)) throw badRequestError('a merge patch must be a JSON object');
-    patched = applyMergePatch(view, options.patch);
-    if (options.patchType === 'strategic') patched = stripDirectives(patched);
+    patched =
+      options.patchType === 'strategic'
+        ? applyStrategicMergePatch(view, options.patch)
+        : applyMergePatch(view, options.patch);
   }
   if (!isObject(patched)) throw badRequestError('the patch did not produce an object');
   const metadata = isObject(patched.metadata) ? patched.metadata : {};
