@@ -49,7 +49,7 @@ describe('applyStrategicMergePatch', () => {
 
   it('understands $patch delete and replace, $deleteFromPrimitiveList and null', () => {
     const patched = applyStrategicMergePatch(pod, {
-      metadata: { $deleteFromPrimitiveList: undefined, '$deleteFromPrimitiveList/finalizers': ['a'] },
+      metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] },
       spec: { containers: [{ name: 'sidecar', $patch: 'delete' }] },
       status: { conditions: [{ $patch: 'replace' }, { type: 'Only', status: 'False' }] },
     }) as typeof pod;
