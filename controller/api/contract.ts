@@ -29,6 +29,11 @@ export const podFaultKinds: readonly FaultKindOf<'controller'>[] = faultKindsRun
 /** Fault kinds a node agent carries out, through ChaosInjections. */
 export const nodeFaultKinds: readonly FaultKindOf<'agent'>[] = faultKindsRunBy('agent');
 
+/** Whether the controller carries the kind out itself (else a node agent does). */
+export function isPodFaultKind(kind: string): kind is FaultKindOf<'controller'> {
+  return (podFaultKinds as readonly string[]).includes(kind);
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**

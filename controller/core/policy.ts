@@ -3,11 +3,11 @@
 // they can never disagree. Every policy applies; the strictest answer wins, so an experiment can
 // never widen what policy allows. A fact that is not known (a plan without a cluster) makes its
 // guardrail `unknown`, never `pass`.
+import { optInLabel } from '../api/contract.ts';
 import type { ChaosExperimentSpec, ChaosPolicySpec } from '../api/types.generated.ts';
 import { parseDuration } from './duration.ts';
 import { previousFireTime } from './schedule-times.ts';
 
-export const optInLabel = 'chaoscraft.io/allow';
 /** Never targeted unless a policy's allow list names them. */
 export const protectedNamespaces = ['kube-system', 'kube-public', 'kube-node-lease'];
 

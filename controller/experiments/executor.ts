@@ -1,10 +1,11 @@
 // Performs a plan's fault actions. Pod faults go through the API here; node faults (network,
 // stress, process) are handed to the agent on the target's node as ChaosInjections, and count
 // as injected or recovered only once that agent says so.
+import { isPodFaultKind } from '../api/contract.ts';
 import type { Fault, TargetRecord } from '../api/types.generated.ts';
 import { findCondition } from '../core/conditions.ts';
 import { parseDuration } from '../core/duration.ts';
-import { faultKind, podFaultKinds } from '../core/experiment/faults.ts';
+import { faultKind } from '../core/experiment/faults.ts';
 import type { ObservedExperiment, Outcome } from '../core/experiment/types.ts';
 import { recordKey } from '../core/experiment/types.ts';
 import { type InjectionClient, injectionName, injectionObject } from '../kube/injections.ts';
@@ -129,7 +130,7 @@ export function createFaultExecutor(options: {
           });
           return ok('inject', record);
         }
-        if (podFaultKinds.includes(kind)) {
+        if (isPodFaultKind(kind)) {
           return refused('inject', record, `${kind} is not supported by this controller yet`);
         }
         return await injectOnNode(action);
@@ -141,7 +142,7 @@ export function createFaultExecutor(options: {
       const kind = action.record.faultKind ?? faultKind(action.fault);
       try {
         // A killed pod is replaced by its owner; there is nothing to undo.
-        if (podFaultKinds.includes(kind)) return ok('recover', action.record);
+        if (isPodFaultKind(kind)) return ok('recover', action.record);
         return await recoverOnNode(action);
       } catch (error) {
         return failed('recover', action.record, error);

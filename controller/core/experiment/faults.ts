@@ -1,10 +1,6 @@
-// Naming and classifying the faults of a spec.
+// Naming the faults of a spec. Which side carries out a kind is the contract's (api/contract.ts).
+import type { FaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentSpec, Fault } from '../../api/types.generated.ts';
-
-export type FaultKind = Exclude<keyof Fault, 'name'>;
-
-/** Faults done through the Kubernetes API by the controller; all others go to a node agent. */
-export const podFaultKinds: readonly FaultKind[] = ['podKill', 'podFailure'];
 
 export function faultKind(fault: Fault): FaultKind {
   const kind = Object.keys(fault).find((k) => k !== 'name');

@@ -12,9 +12,6 @@ import {
   optInLabel,
   podFaultKinds,
 } from '../../../controller/api/contract.ts';
-import { podFaultKinds as corePodFaultKinds } from '../../../controller/core/experiment/faults.ts';
-import { finalizerName } from '../../../controller/core/experiment/types.ts';
-import { optInLabel as coreOptInLabel } from '../../../controller/core/policy.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { TAG_PATTERN } from '../../../controller/faults/tags.ts';
 import { policySpec } from '../../../schemas/chaos-policy.ts';
@@ -70,11 +67,4 @@ test('the finalizers differ (each side releases only its own) and live in the gr
   for (const name of [experimentFinalizer, agentFinalizer, optInLabel])
     assert.match(name, /^chaoscraft\.io\//);
   assert.ok(policySpec.description?.includes(optInLabel), 'the policy docs name the opt-in label');
-});
-
-// Until controller/core imports these from the contract, its copies must at least be equal.
-test("controller/core's copies equal the contract", () => {
-  assert.equal(finalizerName, experimentFinalizer);
-  assert.equal(coreOptInLabel, optInLabel);
-  assert.deepEqual(corePodFaultKinds, podFaultKinds);
 });

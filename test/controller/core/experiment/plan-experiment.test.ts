@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { finalizerName } from '../../../../controller/core/experiment/types.ts';
+import { experimentFinalizer } from '../../../../controller/api/contract.ts';
 import { pods, World } from './world.ts';
 
 test('happy path: finalizer, records, inject, wait the duration, recover, Completed', () => {
   const world = new World({ spec: { duration: '60s' } });
   world.step();
-  assert.deepEqual(world.experiment.metadata.finalizers, [finalizerName], 'the finalizer comes first');
+  assert.deepEqual(world.experiment.metadata.finalizers, [experimentFinalizer], 'the finalizer comes first');
   assert.equal(world.actions('inject').length, 0, 'nothing is injected before the finalizer is in place');
   world.step();
   assert.equal(world.condition('Succeeded')?.reason, 'Injecting');
@@ -199,7 +199,7 @@ test('deletion mid-run recovers every fault before the finalizer is released', (
   world.experiment.metadata.deletionTimestamp = world.now.toISOString();
   world.step();
   assert.ok(
-    world.experiment.metadata.finalizers?.includes(finalizerName),
+    world.experiment.metadata.finalizers?.includes(experimentFinalizer),
     'the finalizer stays while recovering',
   );
   assert.equal(world.actions('recover').length, 3);
