@@ -14,6 +14,8 @@ export interface ClusterView {
   activeExperimentKeys(): Iterable<string>;
   /** Pods per workload key, for maxTargetsPercent. */
   workloadSize(workload: string): number;
+  /** Policy sources besides the cluster (Git) that could not be read just now, one sentence each. */
+  policySourceProblems(): string[];
 }
 
 export function observeExperiment(options: {
@@ -60,6 +62,7 @@ export function observeExperiment(options: {
       workloadSizes,
       activeExperiments: options.activeExperiments,
     },
+    policySourceProblems: view.policySourceProblems(),
     now: options.now,
   };
 }

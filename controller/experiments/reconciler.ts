@@ -2,15 +2,11 @@
 // one status write → events. Finalizer first; a removed finalizer is the very last write.
 
 import { apiVersion } from '../../schemas/kinds.ts';
+import { experimentFinalizer } from '../api/contract.ts';
 import { applyOutcomes } from '../core/experiment/apply-outcomes.ts';
 import { planExperiment } from '../core/experiment/plan-experiment.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
-import {
-  type Action,
-  finalizerName,
-  type ObservedExperiment,
-  type Outcome,
-} from '../core/experiment/types.ts';
+import type { Action, ObservedExperiment, Outcome } from '../core/experiment/types.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { ExperimentWriter } from '../kube/experiment-api.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
@@ -107,7 +103,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     );
 
     if (plan.actions.some((a) => a.type === 'addFinalizer')) {
-      const finalizers = [...(experiment.metadata.finalizers ?? []), finalizerName];
+      const finalizers = [...(experiment.metadata.finalizers ?? []), experimentFinalizer];
       const result = await options.writer.setFinalizers({ namespace, name, resourceVersion, finalizers });
       const next = {
         ...experiment,
@@ -157,7 +153,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     recordMetrics(options.metrics, status, plan.events);
 
     if (plan.actions.some((a) => a.type === 'removeFinalizer')) {
-      const finalizers = (experiment.metadata.finalizers ?? []).filter((f) => f !== finalizerName);
+      const finalizers = (experiment.metadata.finalizers ?? []).filter((f) => f !== experimentFinalizer);
       await options.writer.setFinalizers({
         namespace,
         name,

@@ -81,6 +81,8 @@ export class ClusterCaches implements ClusterView {
       indexers: {
         // Runs admitted and not finished, for maxConcurrentExperiments without a scan.
         active: (experiment: Experiment) => (runStateOf(experiment) === 'running' ? ['yes'] : []),
+        // Runs held back by a temporary guardrail, woken when another run finishes.
+        waiting: (experiment: Experiment) => (runStateOf(experiment) === 'waiting' ? ['yes'] : []),
       },
     });
     this.pods = namespaced<PodRecord>('pods', resources.pods, {
@@ -168,6 +170,10 @@ export class ClusterCaches implements ClusterView {
     return this.experiments
       .list()
       .filter((e) => e.status?.conditions?.find((c) => c.type === 'Succeeded')?.status === 'Unknown');
+  }
+
+  waitingExperiments(): Experiment[] {
+    return this.experiments.byIndex('waiting', 'yes');
   }
 
   activeExperimentKeys(): string[] {

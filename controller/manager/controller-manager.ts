@@ -3,6 +3,7 @@
 // taking work, lets in-flight reconciles finish, releases the lease.
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { runStateOf } from '../core/experiment/run-state.ts';
 import { createFaultExecutor } from '../experiments/executor.ts';
 import { createProbeRunner } from '../experiments/probe-runner.ts';
 import { createExperimentReconciler } from '../experiments/reconciler.ts';
@@ -157,10 +158,20 @@ export class ControllerManager {
     };
     const enqueue = (object: { metadata?: { namespace?: string; name?: string } }) =>
       this.queue.add(`${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
+    // A run that finishes frees a slot under maxConcurrentExperiments: the runs waiting for one look again.
+    const wakeWaiting = () => {
+      for (const e of this.caches.waitingExperiments()) enqueue(e);
+    };
     this.caches.experiments.addHandlers({
       onAdd: enqueue,
-      onUpdate: (_before, after) => enqueue(after),
-      onDelete: enqueue,
+      onUpdate: (before, after) => {
+        enqueue(after);
+        if (runStateOf(before) === 'running' && runStateOf(after) !== 'running') wakeWaiting();
+      },
+      onDelete: (object) => {
+        enqueue(object);
+        if (runStateOf(object) === 'running') wakeWaiting();
+      },
     });
     // An agent reporting on an injection wakes the experiment that owns it.
     const enqueueOwner = (injection: {

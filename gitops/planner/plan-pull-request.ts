@@ -1,6 +1,8 @@
 // The plan of a pull request: what its manifests would do if it merged now. Compares the PR head
 // with the merge base (GitHub's three-dot diff, so changes on the base branch are not the PR's),
 // validates the changed manifests, resolves targets read-only and applies the guardrails.
+import type { ChaosPolicySpec } from '../../controller/api/types.generated.ts';
+import { readGitPolicies } from '../../controller/policy-sources/read-git-policies.ts';
 import type { GitRepository } from '../repository/types.ts';
 import { planAnnotations } from './annotations.ts';
 import { type ClusterReader, cachedClusterReader } from './cluster-reader.ts';
@@ -54,6 +56,10 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     }
   }
   const clusterUsable = Boolean(cluster) && !clusterError;
+  // Without a cluster, the policies in force are the ones committed on the base branch (what Argo
+  // CD syncs), read with the same reader as the controller's Git kill switch.
+  const committed = clusterUsable ? undefined : await committedPolicies(repository, mergeBase ?? baseTip);
+  if (committed) clusterPolicies = committed.policies;
   const objects = await planObjects({
     objects: changes.objects,
     context: {
@@ -80,6 +86,7 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     problems: changes.diagnostics,
     cluster: clusterUsable ? 'live' : 'none',
     ...(clusterError ? { clusterError } : {}),
+    ...(committed ? { committedPolicies: committed } : {}),
     now,
     linkBase: options.linkBase ?? `../blob/${headSha}/`,
   });
@@ -91,4 +98,19 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     annotations: planAnnotations({ objects, diagnostics: changes.diagnostics }),
     summary,
   };
+}
+
+export interface CommittedPolicies {
+  policies: { name: string; spec: ChaosPolicySpec }[];
+  /** Why some committed policies could not be read (then only the valid suspended ones apply). */
+  problems: string[];
+}
+
+async function committedPolicies(repository: GitRepository, commit: string): Promise<CommittedPolicies> {
+  const read = await readGitPolicies({ repository, commit, path: '' });
+  if (read.ok) return { policies: read.policies, problems: [] };
+  // No manifest at all on the base is no policy, not a problem.
+  if (read.problems.length === 1 && read.problems[0]!.startsWith('no .yaml'))
+    return { policies: [], problems: [] };
+  return { policies: read.suspended, problems: read.problems };
 }

@@ -28,6 +28,8 @@ export interface RenderOptions {
   cluster: 'live' | 'none';
   /** Why a cluster that was given could not be used. */
   clusterError?: string;
+  /** Without a cluster: the ChaosPolicies committed on the base branch, which the plan applied. */
+  committedPolicies?: { policies: readonly unknown[]; problems: readonly string[] };
   now: Date;
   linkBase: string;
 }
@@ -44,9 +46,18 @@ export function renderMarkdown(options: RenderOptions): string {
     const why = options.clusterError
       ? `The cluster could not be read (${text(options.clusterError)}), so this is planned without it`
       : 'Planned without a cluster';
+    const committed = options.committedPolicies;
+    const policies = committed
+      ? ` The ${plural(committed.policies.length, 'ChaosPolicy', 'ChaosPolicies')} committed on the base branch applied.`
+      : '';
     blocks.push(
-      `> [!NOTE]\n> ${why}: no live targets, and the namespace opt-in and workload-share guardrails are checked when the experiment runs.`,
+      `> [!NOTE]\n> ${why}: no live targets, and the namespace opt-in, workload-share and concurrency guardrails are checked when the experiment runs.${policies}`,
     );
+    if (committed?.problems.length) {
+      blocks.push(
+        `> [!WARNING]\n> Some committed ChaosPolicies could not be read, so only the valid suspended ones applied: ${text(committed.problems.slice(0, 5).join('; '))}`,
+      );
+    }
   }
   if (options.problems.length) blocks.push(problemsBlock(options.problems, linkBase));
   const planned = objects.filter((o) => o.verdict !== 'unchanged');

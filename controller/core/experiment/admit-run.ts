@@ -89,7 +89,11 @@ export function admitRun(input: AdmissionInput): Admission {
   const denied = verdicts.filter((v) => v.status === 'deny');
   // A final denial wins over a temporary one: waiting would never help.
   const final = denied.filter((v) => !temporaryGuardrails.has(v.guardrail));
-  if (final.length) return refuse('PolicyDenied', final.map((v) => describe([v])));
+  if (final.length)
+    return refuse(
+      'PolicyDenied',
+      final.map((v) => describe([v])),
+    );
   if (denied.length) {
     const first = denied[0]!;
     // Every denial must have lifted before the run can start: look again at the last one's end.

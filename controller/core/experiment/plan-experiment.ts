@@ -10,22 +10,16 @@
 //    │ ConcurrencyLimit (waiting: admission is tried again)
 //    ▼
 //  InvalidSpec, PolicyDenied, NoTargets
+import { experimentFinalizer, isPodFaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentStatus, Condition, Fault, TargetRecord } from '../../api/types.generated.ts';
 import { findCondition, setCondition } from '../conditions.ts';
 import { parseDuration } from '../duration.ts';
 import { admitRun, describe, type RefusalReason, recheckRun, type WaitReason } from './admit-run.ts';
-import { namedFaults, podFaultKinds } from './faults.ts';
+import { namedFaults } from './faults.ts';
 import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
 import { summarize } from './report.ts';
 import { runStateOf } from './run-state.ts';
-import {
-  type Action,
-  type EventRecord,
-  finalizerName,
-  type ObservedExperiment,
-  type Plan,
-  recordKey,
-} from './types.ts';
+import { type Action, type EventRecord, type ObservedExperiment, type Plan, recordKey } from './types.ts';
 
 type Reason =
   | 'WaitingForHypothesis'
@@ -93,12 +87,13 @@ export function planExperiment(observed: ObservedExperiment): Plan {
 
   if (metadata.deletionTimestamp) return planDeletion(step, inRun);
   // Finalizer first: nothing may be injected that a deletion could leave behind.
-  if (!metadata.finalizers?.includes(finalizerName)) {
+  if (!metadata.finalizers?.includes(experimentFinalizer)) {
     step.actions.push({ type: 'addFinalizer' });
     step.requeue(0);
     return step.plan();
   }
   if (inRun) {
+    notePolicySources(step);
     if (step.status.report?.verdict !== 'Aborted') {
       if (step.status.observedGeneration !== metadata.generation) {
         abort(step, 'the spec changed during the run; the new spec runs once these faults are recovered');
@@ -119,6 +114,24 @@ export function planExperiment(observed: ObservedExperiment): Plan {
   return startRun(step);
 }
 
+/**
+ * Says on the experiment when a policy source could not be read, so whoever watches a run knows
+ * the guardrails judged it with the last policies read. Absent until a problem first occurs.
+ */
+function notePolicySources(step: Step): void {
+  const problems = step.observed.policySourceProblems ?? [];
+  if (problems.length) {
+    step.condition(
+      'PolicySourcesReady',
+      'False',
+      'PolicySourceUnreachable',
+      problems.join('; ').slice(0, 4096),
+    );
+  } else if (findCondition(step.status.conditions, 'PolicySourcesReady')) {
+    step.condition('PolicySourcesReady', 'True', 'PolicySourcesRead', 'every policy source was read');
+  }
+}
+
 function experimentRef(observed: ObservedExperiment) {
   const { metadata, spec } = observed.experiment;
   return { namespace: metadata.namespace ?? 'default', name: metadata.name, spec };
@@ -133,7 +146,7 @@ function planDeletion(step: Step, inRun: boolean): Plan {
     return step.plan();
   }
   if (inRun) finish(step);
-  if (step.observed.experiment.metadata.finalizers?.includes(finalizerName))
+  if (step.observed.experiment.metadata.finalizers?.includes(experimentFinalizer))
     step.actions.push({ type: 'removeFinalizer' });
   return step.plan();
 }
@@ -148,6 +161,7 @@ function startRun(step: Step): Plan {
     seed: `${metadata.uid}/${metadata.generation}`,
     ...(step.status.revision ? { revision: step.status.revision } : {}),
   };
+  notePolicySources(step);
   const admission = admitRun({
     experiment: experimentRef(step.observed),
     candidates,
@@ -186,7 +200,7 @@ function startRun(step: Step): Plan {
         name: target.name,
         ...(target.uid ? { uid: target.uid } : {}),
         // The node matters to node faults only; leaving it out keeps wide runs small.
-        ...(target.node && !podFaultKinds.includes(kind) ? { node: target.node } : {}),
+        ...(target.node && !isPodFaultKind(kind) ? { node: target.node } : {}),
         ...(target.pid ? { pid: target.pid } : {}),
         fault: name,
         faultKind: kind,

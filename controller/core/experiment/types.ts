@@ -7,8 +7,6 @@ import type {
 } from '../../api/types.generated.ts';
 import type { PolicyInput } from '../policy.ts';
 
-export const finalizerName = 'chaoscraft.io/recover-faults';
-
 /** A pod (or, in standalone mode, a process or network namespace) that the selector matches now. */
 export interface Candidate {
   kind: TargetRecord['kind'];
@@ -37,6 +35,11 @@ export interface ObservedExperiment {
   candidates: readonly Candidate[];
   /** Everything the guardrails need besides the experiment, its targets and the time. */
   policy: Omit<PolicyInput, 'experiment' | 'targets' | 'now'>;
+  /**
+   * Policy sources besides the cluster (Git) that could not be read just now, one sentence each:
+   * the guardrails then judge with the last policies read, and the status says so.
+   */
+  policySourceProblems?: readonly string[];
   now: Date;
 }
 

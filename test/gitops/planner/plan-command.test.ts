@@ -64,7 +64,9 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     await repo.checkout({ ref: 'main' });
     await repo.createBranch({ name: 'denied' });
     await repo.checkout({ ref: 'denied' });
-    await repo.writeFiles({ files: { 'experiments/fail.yaml': podKillYaml({ fault: 'containerKill: {}' }) } });
+    await repo.writeFiles({
+      files: { 'experiments/fail.yaml': podKillYaml({ fault: 'containerKill: {}' }) },
+    });
     await repo.commit({ message: 'denied' });
     await repo.checkout({ ref: 'main' });
     repoDir = repo.dir;

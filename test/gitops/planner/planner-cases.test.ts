@@ -65,6 +65,27 @@ describe('planner cases', () => {
     assert.match(result.markdown, /ChaosPolicy default denies containerKill/);
   });
 
+  test('without a cluster, the ChaosPolicies committed on the base branch apply', async () => {
+    const result = await plan(
+      { 'experiments/e.yaml': podKillYaml({ fault: 'containerKill: {}' }) },
+      undefined,
+      { 'policies/default.yaml': policyYaml(), 'README.md': '# not a manifest' },
+    );
+    assert.equal(result.valid, false, 'the committed policy denies containerKill');
+    assert.match(result.markdown, /ChaosPolicy default denies containerKill/);
+    assert.match(result.markdown, /The 1 ChaosPolicy committed on the base branch applied\./);
+  });
+
+  test('without a cluster, a committed policy the PR deletes no longer applies', async () => {
+    const base = { 'policies/default.yaml': policyYaml() };
+    const repository = memoryRepository({
+      base,
+      head: { 'e.yaml': podKillYaml({ fault: 'containerKill: {}' }) },
+    });
+    const result = await planPullRequest({ repository, base: 'main', head: 'feature', now: NOW });
+    assert.equal(result.valid, true, result.markdown);
+  });
+
   test('an unreadable cluster degrades to a plan without live targets, with the reason', async () => {
     const broken: ClusterReader = {
       pods: async () => {
@@ -207,12 +228,17 @@ spec:
     assert.ok(result.annotations.some((a) => a.title === 'chaoscraft: invalid schedule'));
   });
 
-  test('reads only the changed blobs', async () => {
+  test('with a cluster, reads only the changed blobs', async () => {
     const base: Record<string, string> = {};
     for (let i = 0; i < 50; i++) base[`keep-${i}.yaml`] = podKillYaml({ name: `keep-${i}` });
     const repository = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
-    await planPullRequest({ repository, base: 'main', head: 'feature', now: NOW });
+    const cluster = staticClusterReader({ namespaces: optedIn });
+    await planPullRequest({ repository, base: 'main', head: 'feature', cluster, now: NOW });
     assert.equal(repository.blobReads, 1);
+    // Without one, the base's manifests are read once more for the committed policies.
+    const offline = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
+    await planPullRequest({ repository: offline, base: 'main', head: 'feature', now: NOW });
+    assert.equal(offline.blobReads, 51);
   });
 
   test('a huge PR stays under the comment limit, blocking objects first', async () => {

@@ -204,3 +204,24 @@ test('deleting a waiting experiment releases it at once: nothing was injected', 
   assert.deepEqual(world.experiment.metadata.finalizers, []);
   assert.equal(world.actions('recover').length, 0);
 });
+
+test('a policy source that cannot be read is said on the run, and cleared once it is read again', () => {
+  const world = new World({ spec: { duration: '10m' } });
+  world.step();
+  world.step();
+  assert.equal(world.condition('PolicySourcesReady'), undefined, 'no condition while all is well');
+  world.options.policySourceProblems = [
+    'Git policy source https://git.example/policies unreachable since 10:00',
+  ];
+  untilRunning(world);
+  assert.equal(world.condition('PolicySourcesReady')?.status, 'False');
+  assert.match(world.condition('PolicySourcesReady')!.message, /unreachable since 10:00/);
+  assert.equal(
+    world.condition('Succeeded')?.reason,
+    'Running',
+    'the cluster policies still apply; the run goes on',
+  );
+  world.options.policySourceProblems = [];
+  world.step();
+  assert.equal(world.condition('PolicySourcesReady')?.status, 'True');
+});

@@ -1,5 +1,6 @@
 // A deterministic world for lifecycle tests: it performs the plan's actions (optionally failing
 // some), folds outcomes in, "writes" the status and advances a fake clock to the requested time.
+import { experimentFinalizer } from '../../../../controller/api/contract.ts';
 import type { ChaosExperiment, ChaosExperimentSpec } from '../../../../controller/api/types.generated.ts';
 import { applyOutcomes } from '../../../../controller/core/experiment/apply-outcomes.ts';
 import { planExperiment } from '../../../../controller/core/experiment/plan-experiment.ts';
@@ -7,7 +8,6 @@ import {
   type Action,
   type Candidate,
   type EventRecord,
-  finalizerName,
   type ObservedExperiment,
   type Outcome,
   recordKey,
@@ -18,6 +18,8 @@ export interface WorldOptions {
   candidates?: Candidate[];
   namespaceLabels?: ObservedExperiment['policy']['namespaceLabels'];
   policies?: ObservedExperiment['policy']['policies'];
+  /** Policy sources that could not be read (ObservedExperiment.policySourceProblems). */
+  policySourceProblems?: string[];
   /** Other experiments running now, for maxConcurrentExperiments (default 0). */
   activeExperiments?: number;
   /** Decides each probe run; default: everything passes. */
@@ -74,6 +76,9 @@ export class World {
         controllerNamespace: 'chaoscraft-system',
         activeExperiments: this.options.activeExperiments ?? 0,
       },
+      ...(this.options.policySourceProblems
+        ? { policySourceProblems: this.options.policySourceProblems }
+        : {}),
       now: new Date(this.now),
     };
   }
@@ -86,10 +91,13 @@ export class World {
     for (const action of plan.actions) {
       this.log.push(action);
       if (action.type === 'addFinalizer') {
-        this.experiment.metadata.finalizers = [...(this.experiment.metadata.finalizers ?? []), finalizerName];
+        this.experiment.metadata.finalizers = [
+          ...(this.experiment.metadata.finalizers ?? []),
+          experimentFinalizer,
+        ];
       } else if (action.type === 'removeFinalizer') {
         this.experiment.metadata.finalizers = this.experiment.metadata.finalizers?.filter(
-          (f) => f !== finalizerName,
+          (f) => f !== experimentFinalizer,
         );
       } else if (action.type === 'inject') {
         const key = recordKey(action.record);
