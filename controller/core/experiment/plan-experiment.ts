@@ -159,7 +159,8 @@ function startRun(step: Step): Plan {
     observedGeneration: metadata.generation,
     conditions: step.status.conditions,
     seed: `${metadata.uid}/${metadata.generation}`,
-    ...(step.status.revision ? { revision: step.status.revision } : {}),
+    // The revision of this generation; an old run's revision belongs to the old spec.
+    ...(step.observed.revision ? { revision: step.observed.revision } : {}),
   };
   notePolicySources(step);
   const admission = admitRun({

@@ -40,6 +40,12 @@ export interface ObservedExperiment {
    * the guardrails then judge with the last policies read, and the status says so.
    */
   policySourceProblems?: readonly string[];
+  /**
+   * The Git commit this generation of the spec came from, when the edges can tell (a revision
+   * stamped into the manifest, or the Argo CD sync that applied it). Recorded when a run starts,
+   * so its result reaches the pull request that merged it even after later merges.
+   */
+  revision?: string;
   now: Date;
 }
 

@@ -301,3 +301,19 @@ test('pod faults leave the node out of the record; it only matters to node fault
   assert.equal(kill!.node, undefined);
   assert.equal(stress!.node, 'node-0');
 });
+
+test('the revision the spec came from is recorded when the run starts and kept for the whole run', () => {
+  const first = 'a'.repeat(40);
+  const world = new World({ spec: { duration: '1m' }, revision: first });
+  world.step();
+  world.step();
+  assert.equal(world.experiment.status?.revision, first);
+  // A later merge syncs another commit: this run still reports to the PR of its own commit.
+  world.options.revision = 'b'.repeat(40);
+  world.runToEnd();
+  assert.equal(world.experiment.status?.revision, first);
+  // The next generation records its own.
+  world.experiment.metadata.generation = 2;
+  world.runToEnd();
+  assert.equal(world.experiment.status?.revision, 'b'.repeat(40));
+});

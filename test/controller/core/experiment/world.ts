@@ -18,6 +18,8 @@ export interface WorldOptions {
   candidates?: Candidate[];
   namespaceLabels?: ObservedExperiment['policy']['namespaceLabels'];
   policies?: ObservedExperiment['policy']['policies'];
+  /** The Git revision the edges observe for the spec (ObservedExperiment.revision). */
+  revision?: string;
   /** Policy sources that could not be read (ObservedExperiment.policySourceProblems). */
   policySourceProblems?: string[];
   /** Other experiments running now, for maxConcurrentExperiments (default 0). */
@@ -76,6 +78,7 @@ export class World {
         controllerNamespace: 'chaoscraft-system',
         activeExperiments: this.options.activeExperiments ?? 0,
       },
+      ...(this.options.revision ? { revision: this.options.revision } : {}),
       ...(this.options.policySourceProblems
         ? { policySourceProblems: this.options.policySourceProblems }
         : {}),
