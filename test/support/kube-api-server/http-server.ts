@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './cluster.ts';
 import { warningHeaderValue } from './content-types.ts';
+import type { DeleteCounter } from './delete-counter.ts';
 import { internalError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { routeRequest } from './http-routing.ts';
 import { readBody, responseFormat, verbFor } from './request-parsing.ts';
@@ -13,6 +14,8 @@ import { serveWatch } from './watch-stream.ts';
 export interface HttpFrontOptions {
   cluster: Cluster;
   controls: TestControls;
+  /** Notes every DELETE of one object (delete-counter.ts). */
+  deletes?: DeleteCounter;
   bookmarkIntervalMs: number;
   /** Filled in once the server listens; discovery reports it to clients. */
   serverAddress: () => string;
@@ -141,6 +144,10 @@ async function handle(
   }
 
   const bodyText = method === 'GET' ? '' : await readBody(request);
+  if (verb === 'delete' && target.name !== undefined && options.deletes) {
+    const done = options.deletes.begin({ ...target, name: target.name, cluster, bodyText });
+    response.once('close', () => done(response.statusCode));
+  }
   const result = handleResourceCall({
     cluster,
     verb,

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { Cluster, defaultIdentity } from './cluster.ts';
 import { loadCrdDirectory, resourceTypesFromCrd, servedCrd } from './crd-loader.ts';
+import { DeleteCounter, type DeleteRecord } from './delete-counter.ts';
 import { type DeleteOptionsBody, deleteObject } from './delete-operations.ts';
 import { startDeploymentController } from './deployment-controller.ts';
 import { alreadyExistsError, badRequestError } from './errors.ts';
@@ -27,6 +28,7 @@ import {
 import type { WatchDelay } from './watch-delay.ts';
 import { createObject, type PatchType, patchObject } from './write-operations.ts';
 
+export type { DeleteRecord } from './delete-counter.ts';
 export { KubeApiError } from './errors.ts';
 export { kubeConfigFor, writeKubeconfigFile } from './kubeconfig.ts';
 export { makeRunningPod, type RunningPodOptions } from './pod-factory.ts';
@@ -108,6 +110,13 @@ export interface KubeApiServer {
   requestCounts(): Record<string, number>;
   countRequests(match?: RequestMatch): number;
   resetRequestLog(): void;
+  /**
+   * Applied DELETE requests per UID of the object they hit (HTTP requests only, not `delete()` or the
+   * server's own controllers), optionally for one resource such as `pods`. Never reset.
+   */
+  deletesByUid(match?: { resource?: string }): Map<string, number>;
+  /** Every DELETE of one object that reached the server: the UID it hit, its UID precondition, its status. */
+  readonly deleteRecords: readonly DeleteRecord[];
   /** Bulk insert without HTTP or validation; keeps given uid/status. Emits ADDED events. */
   seed(objects: JsonObject[]): JsonObject[];
   /** Same semantics as POST, without HTTP (no latency or injected failures). */
@@ -200,6 +209,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   );
   seedObjects(cluster, crds.map(servedCrd));
 
+  const deletes = new DeleteCounter();
   const controls = new TestControls({
     maxLogEntries: options.maxRequestLogEntries ?? 10_000,
     watchDelay: options.watchDelay,
@@ -208,6 +218,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const httpServer = createHttpFront({
     cluster,
     controls,
+    deletes,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     serverAddress: () => address,
   });
@@ -241,6 +252,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     requestCounts: () => controls.requestCounts(),
     countRequests: (match) => controls.countRequests(match),
     resetRequestLog: () => controls.resetRequestLog(),
+    deletesByUid: (match) => deletes.deletesByUid(match),
+    get deleteRecords() {
+      return deletes.records;
+    },
     seed: (objects) => seedObjects(cluster, objects),
     create: (object) => {
       const type = resolveType(cluster, { apiVersion: String(object.apiVersion), kind: String(object.kind) });
