@@ -1,7 +1,8 @@
 // The real controller (informers, queue, reconciler, client) against the Kubernetes API test server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { KubeApiServer } from '../../support/kube-api-server/index.ts';
+import { type KubeApiServer, makeWorkload } from '../../support/kube-api-server/index.ts';
+import { waitFor } from '../../support/wait.ts';
 import {
   condition,
   experiment,
@@ -88,18 +89,55 @@ test('the controller writes only status and metadata.finalizers, never spec', ()
   assert.deepEqual((stored as unknown as { spec: { duration: string } }).spec.duration, '1s');
 });
 
-test('a namespace that has not opted in is PolicyDenied and no pod is touched', async () => {
-  server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'closed' } });
-  const deletesBefore = server.countRequests({ verb: 'delete', resource: 'pods' });
-  server.create({
-    ...experiment('denied', {}),
-    metadata: { name: 'denied', namespace: 'shop' },
-    spec: { ...experiment('denied', {}).spec, selector: { namespaces: ['closed'] } },
+test('the opt-in label alone decides: the same run in a labelled twin namespace runs, here it is PolicyDenied by namespace-opt-in and no pod is touched', async () => {
+  // Two namespaces alike in everything but the opt-in label: the same workload, the same
+  // experiment, each experiment selecting pods of its own namespace (no cross-namespace guardrail
+  // comes into play). Only the namespace-opt-in guardrail can tell them apart.
+  const twin = (name: string, labels: Record<string, string>) => {
+    server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    server.seed(makeWorkload({ name: 'web', namespace: name, replicas: 2, labels: { app: 'web' } }).objects);
+    server.create({ ...experiment('opt-in', {}), metadata: { name: 'opt-in', namespace: name } });
+  };
+  const podUids = (namespace: string) =>
+    new Set(
+      (server.list({ apiVersion: 'v1', kind: 'Pod', namespace }) as { metadata: { uid: string } }[]).map(
+        (p) => p.metadata.uid,
+      ),
+    );
+  const address = (namespace: string) => ({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosExperiment',
+    namespace,
+    name: 'opt-in',
   });
-  const done = await waitForExperiment(server, 'denied', finished);
-  assert.equal(condition(done, 'Succeeded')?.reason, 'PolicyDenied');
-  assert.match(condition(done, 'Succeeded')!.message!, /closed has not opted in|outside its own/);
-  assert.equal(server.countRequests({ verb: 'delete', resource: 'pods' }), deletesBefore);
+  const done = (namespace: string) =>
+    waitFor({
+      condition: () => {
+        const object = server.get(address(namespace)) as Parameters<typeof finished>[0] | undefined;
+        return object && finished(object) ? object : undefined;
+      },
+      timeoutMs: 15_000,
+      what: `the experiment in ${namespace} to finish`,
+    });
+  twin('opted', { 'chaoscraft.io/allow': 'true' });
+  twin('closed', {});
+  const closedPods = podUids('closed');
+
+  const allowed = await done('opted');
+  assert.equal(condition(allowed, 'Succeeded')?.reason, 'Completed', JSON.stringify(allowed.status));
+  const denied = await done('closed');
+  const succeeded = condition(denied, 'Succeeded')!;
+  assert.equal(succeeded.reason, 'PolicyDenied');
+  const guardrails = [...succeeded.message!.matchAll(/guardrail ([a-z-]+):/g)].map((m) => m[1]);
+  assert.deepEqual(guardrails, ['namespace-opt-in'], succeeded.message);
+  assert.match(succeeded.message!, /namespace closed has not opted in/);
+  const deleted = server.deleteRecords.filter((r) => r.resource === 'pods');
+  assert.ok(
+    deleted.some((r) => r.namespace === 'opted' && r.status === 200),
+    'the labelled twin lost a pod',
+  );
+  assert.equal(deleted.filter((r) => r.namespace === 'closed').length, 0, 'no delete reached closed');
+  assert.deepEqual(podUids('closed'), closedPods, 'every pod of closed is as it was');
 });
 
 test('deleting an experiment mid-run recovers and releases the finalizer', async () => {
@@ -127,7 +165,8 @@ test('/healthz, /readyz and /metrics answer', async () => {
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /chaoscraft_reconcile_total\{controller="chaosexperiment",result="/);
-  assert.match(metrics, /chaoscraft_experiments_total\{result="True",reason="Completed"\} 1/);
+  // kill-one and the opted-in twin of the opt-in test.
+  assert.match(metrics, /chaoscraft_experiments_total\{result="True",reason="Completed"\} 2/);
 });
 
 test('--watch-namespaces: a controller restricted to other namespaces leaves this one alone', async () => {
