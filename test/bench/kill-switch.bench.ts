@@ -276,6 +276,7 @@ const benchmark: Benchmark = {
         ),
         figure('p50 commit -> last table gone', p50, 's'),
         figure('p50 commit -> Git set in force (the poll wait)', detectionP50, 's'),
+        figure('worst commit -> Git set in force', Math.max(...detections) / 1000, 's'),
         figure('worst Git set in force -> last table gone', recoveries.at(-1)! / 1000, 's'),
         figure('rounds', totals.length, 'count'),
       ];
