@@ -5,6 +5,7 @@ import type {
   ChaosExperimentStatus,
   Condition,
 } from '../../controller/api/types.generated.ts';
+import type { ManagedFieldsEntry } from '../../controller/core/experiment/revision.ts';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -26,6 +27,8 @@ export interface ExperimentObject {
     labels?: Record<string, string>;
     ownerReferences?: OwnerReference[];
     creationTimestamp?: string;
+    /** Who wrote which fields when: tells when the current generation of the spec was written. */
+    managedFields?: ManagedFieldsEntry[];
   };
   spec: ChaosExperimentSpec;
   status?: ChaosExperimentStatus;

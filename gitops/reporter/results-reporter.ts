@@ -148,20 +148,25 @@ export class ResultsReporter {
 
   async #report(experiment: ExperimentObject): Promise<ReportOutcome> {
     const { octokit } = this.#options;
-    const revision = await resolveRevision({
+    const schedule = scheduleOwner(experiment);
+    const resolution = await resolveRevision({
       experiment,
       kube: this.#options.kube,
       argocdNamespace: this.#options.argocdNamespace,
+      scheduled: schedule !== undefined,
     });
-    if (!revision)
-      return {
-        kind: 'skipped',
-        reason: 'no Git revision: neither status.revision nor an Argo CD tracking id',
-      };
+    const revision = resolution.revision;
+    if (!revision) {
+      // Reporting nowhere beats reporting on the wrong pull request: say so, once per run.
+      this.#options.logger?.warn(
+        { run: runKey(experiment), reason: resolution.reason },
+        'result not reported: no Git revision tied to this run',
+      );
+      return { kind: 'skipped', reason: resolution.reason };
+    }
     const repository = revision.repository ?? this.#options.defaultRepository;
     if (!repository) return { kind: 'skipped', reason: 'the revision is not from a GitHub repository' };
     const body = renderResultComment({ experiment, revision, links: { ...this.#options.links, repository } });
-    const schedule = scheduleOwner(experiment);
     if (schedule) return this.#reportScheduled({ experiment, schedule, revision, repository, body });
     const pullNumber = await findMergedPullRequest({ octokit, repository, sha: revision.sha });
     if (pullNumber === undefined)

@@ -1,11 +1,29 @@
-// From an experiment to the Git commit it came from: `status.revision` when the controller recorded
-// one, else Argo CD's tracking annotation `<app>:<group>/<kind>:<namespace>/<name>` → that
-// Application's `status.sync.revision`, and its source repository URL → the GitHub repository.
+// From a finished run to the Git commit its spec came from. `status.revision`, recorded by the
+// controller when the run started, is the answer. Without it, the same rule the controller uses
+// (controller/core/experiment/revision.ts) is applied to the Argo CD Application named by the
+// tracking id, but only through what is bound to this generation: the sync whose window encloses
+// the spec write. The Application's current revision (and a stamped annotation, which every sync
+// rewrites) counts only if the Application shows no sync started since the run did: a later merge
+// must not receive this run's result. No answer means no report, and the log says why.
+import {
+  type ApplicationSyncs,
+  currentRevision,
+  defaultClockToleranceMs,
+  isCommitSha,
+  latestSyncStart,
+  parseTrackingId,
+  revisionAnnotation,
+  specWrittenAt,
+  syncThatApplied,
+  type TrackingId,
+  trackedApplication,
+  trackingAnnotation,
+} from '../../controller/core/experiment/revision.ts';
 import type { KubeHttp } from '../../controller/kube/kube-http.ts';
 import { resourcePath } from '../../controller/kube/paths.ts';
 import type { ExperimentObject } from './experiment-view.ts';
 
-export const trackingAnnotation = 'argocd.argoproj.io/tracking-id';
+export { parseTrackingId, type TrackingId, trackingAnnotation };
 
 export interface GitHubRepositoryName {
   owner: string;
@@ -21,41 +39,7 @@ export interface ResolvedRevision {
   repository?: GitHubRepositoryName;
 }
 
-export interface TrackingId {
-  application: string;
-  /** Set for Argo CD's "apps in any namespace" form `<namespace>_<app>`. */
-  applicationNamespace?: string;
-  group: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
-
-const shaPattern = /^[0-9a-f]{40}$/;
-
-export function parseTrackingId(value: string): TrackingId | undefined {
-  const match = /^([^:]+):([^/:]*)\/([^:]+):([^/]*)\/(.+)$/.exec(value);
-  if (!match) return undefined;
-  const [, app, group, kind, namespace, name] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const split = app.indexOf('_');
-  return split > 0
-    ? {
-        application: app.slice(split + 1),
-        applicationNamespace: app.slice(0, split),
-        group,
-        kind,
-        namespace,
-        name,
-      }
-    : { application: app, group, kind, namespace, name };
-}
+export type RevisionResolution = { revision: ResolvedRevision } | { revision?: undefined; reason: string };
 
 /** owner/repo from https://github.com/owner/repo(.git), git@github.com:owner/repo.git, or a GHE host. */
 export function parseGitHubRepositoryUrl(url: string): GitHubRepositoryName | undefined {
@@ -66,9 +50,13 @@ export function parseGitHubRepositoryUrl(url: string): GitHubRepositoryName | un
   return match ? { owner: match[1]!, repo: match[2]! } : undefined;
 }
 
-interface ApplicationObject {
+type ApplicationObject = ApplicationSyncs & {
   spec?: { source?: { repoURL?: string }; sources?: Array<{ repoURL?: string }> };
-  status?: { sync?: { revision?: string; revisions?: string[] } };
+};
+
+function timeOf(value: string | undefined): number | undefined {
+  const time = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? undefined : time;
 }
 
 export async function resolveRevision(options: {
@@ -76,21 +64,19 @@ export async function resolveRevision(options: {
   kube: KubeHttp;
   /** Where Applications live when the tracking id does not say (default `argocd`). */
   argocdNamespace?: string;
-}): Promise<ResolvedRevision | undefined> {
+  /**
+   * A run of a ChaosSchedule: no sync applied its spec (the schedule created it), so without
+   * status.revision its commit status goes on the Application's synced revision, as before.
+   */
+  scheduled?: boolean;
+}): Promise<RevisionResolution> {
   const { experiment, kube } = options;
-  const recorded = experiment.status?.revision;
-  const tracking = parseTrackingId(experiment.metadata.annotations?.[trackingAnnotation] ?? '');
-  // A tracking id copied onto another object must not borrow that object's history.
-  const tracksThis =
-    tracking !== undefined &&
-    tracking.kind === 'ChaosExperiment' &&
-    tracking.name === experiment.metadata.name &&
-    (tracking.namespace === '' || tracking.namespace === experiment.metadata.namespace);
+  const tracked = trackedApplication(experiment);
   let application: ApplicationObject | undefined;
   let applicationName: string | undefined;
-  if (tracksThis) {
-    const namespace = tracking.applicationNamespace ?? options.argocdNamespace ?? 'argocd';
-    applicationName = `${namespace}/${tracking.application}`;
+  if (tracked) {
+    const namespace = tracked.namespace ?? options.argocdNamespace ?? 'argocd';
+    applicationName = `${namespace}/${tracked.name}`;
     application = await kube
       .request<ApplicationObject>({
         method: 'GET',
@@ -99,7 +85,7 @@ export async function resolveRevision(options: {
           version: 'v1alpha1',
           plural: 'applications',
           namespace,
-          name: tracking.application,
+          name: tracked.name,
         }),
       })
       .catch((error: { statusCode?: number }) => {
@@ -109,22 +95,51 @@ export async function resolveRevision(options: {
   }
   const repoUrl = application?.spec?.source?.repoURL ?? application?.spec?.sources?.[0]?.repoURL;
   const repository = repoUrl ? parseGitHubRepositoryUrl(repoUrl) : undefined;
-  if (recorded && shaPattern.test(recorded)) {
-    return {
-      sha: recorded,
-      source: 'status',
-      ...(applicationName ? { application: applicationName } : {}),
+  const found = (sha: string, source: ResolvedRevision['source']): RevisionResolution => ({
+    revision: {
+      sha,
+      source,
+      ...(applicationName && application ? { application: applicationName } : {}),
       ...(repository ? { repository } : {}),
+    },
+  });
+  const recorded = experiment.status?.revision;
+  if (isCommitSha(recorded)) return found(recorded, 'status');
+  if (!application) {
+    return {
+      reason: applicationName
+        ? `no status.revision, and the Argo CD Application ${applicationName} was not found`
+        : 'no status.revision, and no Argo CD tracking id naming this experiment',
     };
   }
-  const synced = application?.status?.sync?.revision ?? application?.status?.sync?.revisions?.[0];
-  if (synced && shaPattern.test(synced)) {
-    return {
-      sha: synced,
-      source: 'argocd',
-      application: applicationName,
-      ...(repository ? { repository } : {}),
-    };
+  const synced = application.status?.sync?.revision ?? application.status?.sync?.revisions?.[0];
+  if (options.scheduled) {
+    return isCommitSha(synced)
+      ? found(synced, 'argocd')
+      : { reason: `the Argo CD Application ${applicationName} is not synced to a Git commit` };
   }
-  return undefined;
+  const applied = syncThatApplied({ writtenAt: specWrittenAt(experiment.metadata), application });
+  if (applied.revision !== undefined) return found(applied.revision, 'argocd');
+  if (applied.outcome !== 'unknown') {
+    return { reason: `no status.revision, and in ${applicationName}'s history ${applied.reason}` };
+  }
+  // The history cannot tell: what the Application (or a stamp) says now was true when the run
+  // started only if no sync has started since.
+  const stamped = experiment.metadata.annotations?.[revisionAnnotation];
+  const now = isCommitSha(stamped) ? stamped : currentRevision(application);
+  if (!now) return { reason: `no status.revision, and ${applicationName} is not Synced to a Git commit` };
+  const runStart = timeOf(experiment.status?.startTime);
+  const lastSync = latestSyncStart(application);
+  if (runStart !== undefined && lastSync !== undefined && lastSync + defaultClockToleranceMs < runStart) {
+    return found(now, 'argocd');
+  }
+  const why =
+    runStart === undefined
+      ? 'the run has no start time'
+      : lastSync === undefined
+        ? `${applicationName} does not record when it last synced`
+        : `${applicationName} synced again at ${new Date(lastSync).toISOString()}, after the run started`;
+  return {
+    reason: `no status.revision was recorded when the run started and ${why}: not reporting rather than risking the wrong pull request`,
+  };
 }

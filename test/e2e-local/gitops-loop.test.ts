@@ -1,8 +1,8 @@
 // The whole GitOps loop on one machine, with every piece real except GitHub and the cluster (their test
 // servers): PR opened (signed webhook) → the real planner reads the repository over smart HTTP and the
 // cluster read-only → plan comment + check run; PR updated → the same comment updated; merge → the
-// test plays Argo CD (applies the manifest with its tracking id, sets the Application's synced
-// revision) → the real controller kills a pod → the reporter posts the result on the PR.
+// test plays Argo CD (applies the manifest with its tracking id, records the sync in the
+// Application's history) → the real controller kills a pod → the reporter posts the result on the PR.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { logSink } from '../gitops/github/fixtures.ts';
 import { examplePullRequest, sendWebhook } from '../gitops/webhooks/webhook-client.ts';
 import { createGitRepository, runGit, startGitHttpServer } from '../support/git-http-server.ts';
 import { kubeConfigFor } from '../support/kube-api-server/index.ts';
-import { createGitHubAppCredentialsFor, seedGitHub } from './gitops-loop-support.ts';
+import { createGitHubAppCredentialsFor, playArgoCdSync, seedGitHub } from './gitops-loop-support.ts';
 
 const secret = 'e2e-webhook-secret-value-0001';
 const gitToken = 'ghp_e2eGitTokenNeverLogged0001';
@@ -185,10 +185,6 @@ test('PR opened → plan; updated → same comment; merged and synced → pod ki
     event: 'pull_request',
     payload: prPayload('closed'),
   });
-  const manifest = parse(experimentYaml('2s')) as { metadata: Record<string, unknown> };
-  manifest.metadata.annotations = {
-    'argocd.argoproj.io/tracking-id': 'chaos:chaoscraft.io/ChaosExperiment:shop/web-kill',
-  };
   kube.create({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -197,11 +193,16 @@ test('PR opened → plan; updated → same comment; merged and synced → pod ki
       project: 'default',
       source: { repoURL: 'https://github.com/acme/chaos.git', path: 'experiments' },
     },
-    status: { sync: { status: 'Synced', revision: mergeSha } },
   });
-  kube.create(manifest);
+  playArgoCdSync({
+    kube,
+    application: 'chaos',
+    revision: mergeSha,
+    manifests: [parse(experimentYaml('2s')) as Record<string, unknown>],
+  });
 
-  // 4. The real controller runs the experiment.
+  // 4. The real controller runs the experiment. It is not told where Argo CD lives, so it records no
+  //    revision: the reporter finds the sync that applied the experiment in the Application's history.
   const controller = await startController(kube);
   cleanups.push(() => controller.close());
   const done = await waitForExperiment(kube, 'web-kill', finished, 15_000);

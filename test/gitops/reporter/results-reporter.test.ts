@@ -9,7 +9,7 @@ import { ContentPacer } from '../../../gitops/github/content-pacer.ts';
 import { SecretValue } from '../../../gitops/github/secret.ts';
 import type { ExperimentObject } from '../../../gitops/reporter/experiment-view.ts';
 import { renderResultComment } from '../../../gitops/reporter/result-comment.ts';
-import { ResultsReporter } from '../../../gitops/reporter/results-reporter.ts';
+import { ResultsReporter, type ResultsReporterOptions } from '../../../gitops/reporter/results-reporter.ts';
 import { parseGitHubRepositoryUrl, parseTrackingId } from '../../../gitops/reporter/revision.ts';
 import {
   type KubeApiServer,
@@ -18,6 +18,7 @@ import {
 } from '../../support/kube-api-server/index.ts';
 import {
   installationToken,
+  logSink,
   owner,
   repo,
   type SeededGitHub,
@@ -39,8 +40,13 @@ function finishedExperiment(options: {
   schedule?: string;
   verdict?: 'Passed' | 'Failed';
   probeMessage?: string;
+  /** metadata.generation, and the generation the run observed (default 1). */
+  generation?: number;
+  /** When the object was created, i.e. when generation 1 of the spec was written. */
+  createdAt?: string;
 }): ExperimentObject {
   const passed = (options.verdict ?? 'Passed') === 'Passed';
+  const generation = options.generation ?? 1;
   return {
     apiVersion: 'chaoscraft.io/v1alpha1',
     kind: 'ChaosExperiment',
@@ -48,7 +54,8 @@ function finishedExperiment(options: {
       name: options.name,
       namespace: 'shop',
       uid: options.uid,
-      generation: 1,
+      generation,
+      ...(options.createdAt ? { creationTimestamp: options.createdAt } : {}),
       annotations: options.tracking ? { 'argocd.argoproj.io/tracking-id': options.tracking } : {},
       ...(options.schedule
         ? {
@@ -70,7 +77,7 @@ function finishedExperiment(options: {
       duration: '1s',
     },
     status: {
-      observedGeneration: 1,
+      observedGeneration: generation,
       startTime: '2024-05-01T10:00:00Z',
       completionTime: '2024-05-01T10:00:03Z',
       ...(options.revision ? { revision: options.revision } : {}),
@@ -81,7 +88,7 @@ function finishedExperiment(options: {
           reason: passed ? 'Completed' : 'HypothesisFailed',
           message: passed ? 'done' : 'web-up failed 3 times',
           lastTransitionTime: '2024-05-01T10:00:03Z',
-          observedGeneration: 1,
+          observedGeneration: generation,
         },
       ],
       targets: [
@@ -126,7 +133,14 @@ function finishedExperiment(options: {
   };
 }
 
-function application(name: string, revision: string) {
+interface SyncRecord {
+  revision: string;
+  deployStartedAt: string;
+  deployedAt: string;
+}
+
+/** An Application synced to `revision`, with Argo CD's sync history when given. */
+function application(name: string, revision: string, history?: SyncRecord[]) {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -136,16 +150,20 @@ function application(name: string, revision: string) {
       source: { repoURL: `https://github.com/${fullName}.git`, path: 'experiments', targetRevision: 'main' },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
     },
-    status: { sync: { status: 'Synced', revision } },
+    status: {
+      sync: { status: 'Synced', revision },
+      ...(history ? { history: history.map((entry, id) => ({ id, ...entry })) } : {}),
+    },
   };
 }
 
-function reporter(options: { trackingIssues?: boolean } = {}) {
+function reporter(options: { trackingIssues?: boolean; logger?: ResultsReporterOptions['logger'] } = {}) {
   return new ResultsReporter({
     kube: http,
     octokit,
     coalesceWindowMs: 5,
     trackingIssues: options.trackingIssues,
+    logger: options.logger,
     links: { htmlBaseUrl: 'https://github.com', argocdUrl: 'https://argocd.example' },
   });
 }
@@ -187,11 +205,14 @@ test('tracking id → Application revision → merged PR: one result comment, no
   });
   github.server.state.mergePullRequest({ repo: fullName, number: pull.number, mergeCommitSha: merge });
   kube.seed([
-    application('chaos', merge),
+    application('chaos', merge, [
+      { revision: merge, deployStartedAt: '2024-05-01T09:59:57Z', deployedAt: '2024-05-01T09:59:59Z' },
+    ]),
     finishedExperiment({
       name: 'web-kill',
       uid: 'uid-1',
       tracking: 'chaos:chaoscraft.io/ChaosExperiment:shop/web-kill',
+      createdAt: '2024-05-01T09:59:58Z',
     }),
     { ...finishedExperiment({ name: 'still-running', uid: 'uid-2' }), status: { conditions: [] } },
   ] as unknown as Parameters<KubeApiServer['seed']>[0]);
@@ -342,6 +363,94 @@ test('schedule runs: commit status on the synced revision and one tracking issue
   const restarted = reporter({ trackingIssues: true });
   for (const run of runs) await restarted.report(run);
   assert.equal(github.server.contentCreatingRequests().length, writes, 'a restart replays nothing');
+});
+
+function mergedPull(title: string, head: string, merge: string): number {
+  const pull = github.server.state.addPullRequest({
+    repo: fullName,
+    title,
+    head: { ref: title.toLowerCase().replaceAll(' ', '-'), sha: head },
+    base: { ref: 'main', sha: sha('b') },
+  });
+  github.server.state.mergePullRequest({ repo: fullName, number: pull.number, mergeCommitSha: merge });
+  return pull.number;
+}
+
+const resultsOn = (pullNumber: number) =>
+  github.server.state
+    .commentsOn({ repo: fullName, issueNumber: pullNumber })
+    .filter((comment) => comment.body.startsWith('<!-- chaoscraft:result '));
+
+test('no status.revision and a later merge synced since: the result goes to the PR whose sync applied the spec', async () => {
+  const first = sha('d');
+  const second = sha('e');
+  const pullA = mergedPull('Add api kill', sha('2'), first);
+  const pullB = mergedPull('Add cache kill', sha('3'), second);
+  // Argo CD synced the first merge (creating api-kill), then the second; it now shows the second.
+  kube.seed([
+    application('two-merges', second, [
+      { revision: first, deployStartedAt: '2024-05-01T09:59:57Z', deployedAt: '2024-05-01T09:59:59Z' },
+      { revision: second, deployStartedAt: '2024-05-01T10:00:01Z', deployedAt: '2024-05-01T10:00:02Z' },
+    ]),
+  ]);
+  const outcome = await reporter().report(
+    finishedExperiment({
+      name: 'api-kill',
+      uid: 'uid-7',
+      tracking: 'two-merges:chaoscraft.io/ChaosExperiment:shop/api-kill',
+      createdAt: '2024-05-01T09:59:58Z',
+    }),
+  );
+  assert.deepEqual(outcome, { kind: 'pull-request', pullNumber: pullA, comment: 'created' });
+  assert.equal(resultsOn(pullA).length, 1);
+  assert.match(resultsOn(pullA)[0]!.body, new RegExp(`commit/${first}\\)`));
+  assert.equal(resultsOn(pullB).length, 0, 'the later merge gets nothing');
+});
+
+test('no status.revision and the history cannot tell: the current revision only if no sync came after the run started', async () => {
+  const settled = sha('f');
+  const pull = mergedPull('Tune web kill', sha('0'), settled);
+  // Generation 2 with no managedFields: when this spec was written is unknown.
+  const experiment = (name: string, uid: string, app: string) =>
+    finishedExperiment({
+      name,
+      uid,
+      generation: 2,
+      tracking: `${app}:chaoscraft.io/ChaosExperiment:shop/${name}`,
+    });
+  kube.seed([
+    // Its last sync started before the run (10:00:00): what it shows now, it showed then.
+    application('quiet', settled, [
+      { revision: settled, deployStartedAt: '2024-05-01T09:59:50Z', deployedAt: '2024-05-01T09:59:52Z' },
+    ]),
+    // It synced again after the run started: what it shows now may be a later merge.
+    application('busy', settled, [
+      { revision: settled, deployStartedAt: '2024-05-01T10:00:02Z', deployedAt: '2024-05-01T10:00:04Z' },
+    ]),
+    // No history at all: when it last synced is unknown.
+    application('bare', settled),
+  ]);
+  const sink = logSink();
+  const local = reporter({ logger: sink.logger });
+  const quiet = await local.report(experiment('quiet-kill', 'uid-8', 'quiet'));
+  assert.deepEqual(quiet, { kind: 'pull-request', pullNumber: pull, comment: 'created' });
+  const writes = github.server.contentCreatingRequests().length;
+  for (const [name, app] of [
+    ['busy-kill', 'busy'],
+    ['bare-kill', 'bare'],
+  ] as const) {
+    const outcome = await local.report(experiment(name, `uid-${name}`, app));
+    assert.equal(outcome?.kind, 'skipped', name);
+    assert.match(
+      outcome?.kind === 'skipped' ? outcome.reason : '',
+      /not reporting rather than risking the wrong pull request/,
+    );
+  }
+  assert.equal(github.server.contentCreatingRequests().length, writes, 'nothing written for them');
+  const warnings = sink.lines.filter((line) => line.includes('result not reported'));
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0]!, /argocd\/busy synced again at 2024-05-01T10:00:02.000Z, after the run started/);
+  assert.match(warnings[1]!, /argocd\/bare does not record when it last synced/);
 });
 
 test('tracking ids and repository URLs', () => {
