@@ -26,6 +26,8 @@ Options:
   --health-address <addr>    /healthz, /readyz and /metrics (default :8081; "off" for none)
   --workers <n>              concurrent reconciles (default 4)
   --prometheus-url <url>     default address for prometheus probes
+  --argocd-namespace <ns>    read Argo CD Applications there (read-only) to record the Git commit
+                             each run's spec came from (default: off; docs/GITOPS.md)
   --log-level <level>        trace, debug, info, warn, error (default info)
 
 ChaosPolicies from Git (the kill switch without waiting for Argo CD; docs/SAFETY.md):
@@ -112,6 +114,7 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
       'health-address': { type: 'string', default: ':8081' },
       workers: { type: 'string', default: '4' },
       'prometheus-url': { type: 'string' },
+      'argocd-namespace': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'policy-repo': { type: 'string' },
       'policy-branch': { type: 'string' },
@@ -139,6 +142,9 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     .filter(Boolean);
   const badNamespace = watchNamespaces.find((ns) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns));
   if (badNamespace) throw new UsageError(`--watch-namespaces: "${badNamespace}" is not a namespace name`);
+  const argocdNamespace = values['argocd-namespace'];
+  if (argocdNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(argocdNamespace))
+    throw new UsageError(`--argocd-namespace: "${argocdNamespace}" is not a namespace name`);
   const policyRepository = await policyRepositoryFromFlags(values);
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
@@ -157,11 +163,13 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     prometheusUrl: values['prometheus-url'],
     failpoint: failpointsFrom(process.env.CHAOSCRAFT_FAILPOINTS),
     policyRepository,
+    argocdNamespace,
   });
   logger.info(
     {
       server: kubeConfig.getCurrentCluster()?.server,
       namespace: values.namespace,
+      ...(argocdNamespace ? { argocdNamespace } : {}),
       ...(policyRepository
         ? {
             policyRepo: policyRepository.url,

@@ -1,5 +1,12 @@
 // Builds the input of the pure lifecycle from the informer caches: no API calls on this path.
 import type { ChaosExperiment, ChaosPolicySpec } from '../api/types.generated.ts';
+import {
+  type ApplicationSyncs,
+  chooseRevision,
+  type RevisionChoice,
+  specWrittenAt,
+  trackedApplication,
+} from '../core/experiment/revision.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { type PodSummary, podCandidates } from '../core/pod-candidates.ts';
@@ -16,6 +23,27 @@ export interface ClusterView {
   workloadSize(workload: string): number;
   /** Policy sources besides the cluster (Git) that could not be read just now, one sentence each. */
   policySourceProblems(): string[];
+  /**
+   * The Git revision this generation of the experiment came from, if the view can tell (it may
+   * remember the answer from when the generation arrived). Without it, only a stamped annotation counts.
+   */
+  experimentRevision?(experiment: ObservedExperiment['experiment']): string | undefined;
+}
+
+/**
+ * The revision of this generation: the stamped annotation, else the sync of the Argo CD Application
+ * its tracking id names (when `application` finds it in a cache) that wrote the spec.
+ */
+export function observeRevision(
+  experiment: ObservedExperiment['experiment'],
+  application?: (ref: { namespace?: string; name: string }) => ApplicationSyncs | undefined,
+): RevisionChoice {
+  const tracked = trackedApplication(experiment);
+  return chooseRevision({
+    annotations: experiment.metadata.annotations,
+    writtenAt: specWrittenAt(experiment.metadata),
+    application: tracked && application ? application(tracked) : undefined,
+  });
 }
 
 export function observeExperiment(options: {
@@ -63,8 +91,19 @@ export function observeExperiment(options: {
       activeExperiments: options.activeExperiments,
     },
     policySourceProblems: view.policySourceProblems(),
+    ...observedRevision(experiment, view),
     now: options.now,
   };
+}
+
+function observedRevision(
+  experiment: ObservedExperiment['experiment'],
+  view: ClusterView,
+): { revision?: string } {
+  const revision = view.experimentRevision
+    ? view.experimentRevision(experiment)
+    : observeRevision(experiment).revision;
+  return revision ? { revision } : {};
 }
 
 export type { ChaosExperiment };

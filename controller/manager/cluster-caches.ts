@@ -4,13 +4,19 @@ import type { ChaosPolicySpec } from '../api/types.generated.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { workloadKey } from '../core/pod-candidates.ts';
-import type { ClusterView } from '../experiments/observe.ts';
+import { type ClusterView, observeRevision } from '../experiments/observe.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { type ResourceRef, resources } from '../kube/paths.ts';
 import { type PodRecord, summarizePod } from '../kube/pod-summary.ts';
 import type { PolicySource } from '../policy-sources/policy-source.ts';
 import { type Clock, InformerGroup, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
+import {
+  type ApplicationRecord,
+  applicationsResource,
+  keepSyncRecords,
+  RevisionMemo,
+} from './argocd-applications.ts';
 
 type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
 type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
@@ -36,6 +42,8 @@ export interface ClusterCachesOptions {
   namespaces?: string[];
   /** Policies from elsewhere (Git): applied together with the cluster's; the strictest wins. */
   policySources?: PolicySource[];
+  /** Read Argo CD Applications here (read-only) to tell which sync applied each experiment; off if unset. */
+  argocdNamespace?: string;
 }
 
 export class ClusterCaches implements ClusterView {
@@ -47,9 +55,14 @@ export class ClusterCaches implements ClusterView {
   /** Only the metadata of injections: enough to wake their experiments. */
   readonly injections: InformerGroup<KubernetesObject>;
   readonly policySources: readonly PolicySource[];
+  /** Argo CD Applications (their sync records only), with --argocd-namespace. */
+  readonly applications: ResilientInformer<ApplicationRecord> | undefined;
+  readonly #revisions = new RevisionMemo();
+  readonly #argocdNamespace: string | undefined;
 
   constructor(options: ClusterCachesOptions) {
     this.policySources = options.policySources ?? [];
+    this.#argocdNamespace = options.argocdNamespace;
     const common = { kubeConfig: options.kubeConfig, http: options.http };
     const informer = <T extends KubernetesObject>(
       name: string,
@@ -85,6 +98,22 @@ export class ClusterCaches implements ClusterView {
         waiting: (experiment: Experiment) => (runStateOf(experiment) === 'waiting' ? ['yes'] : []),
       },
     });
+    // A generation's revision is looked up when it arrives, before a later sync can restamp it.
+    this.experiments.addHandlers({
+      onAdd: (experiment) => this.experimentRevision(experiment),
+      onUpdate: (_before, experiment) => this.experimentRevision(experiment),
+      onDelete: (experiment) => this.#revisions.forget(experiment.metadata?.uid),
+    });
+    this.applications = options.argocdNamespace
+      ? informer<ApplicationRecord>(
+          'applications',
+          kubeListWatch({
+            ...common,
+            resource: { ...applicationsResource, namespace: options.argocdNamespace },
+            transform: keepSyncRecords,
+          }),
+        )
+      : undefined;
     this.pods = namespaced<PodRecord>('pods', resources.pods, {
       transform: (pod) => summarizePod(pod as Parameters<typeof summarizePod>[0]),
       indexers: { workload: (pod: PodRecord) => (pod.owner ? [workloadKey(pod.namespace, pod.owner)] : []) },
@@ -126,6 +155,7 @@ export class ClusterCaches implements ClusterView {
       this.nodes,
       this.policyInformer,
       this.injections,
+      ...(this.applications ? [this.applications] : []),
       ...this.policySources,
     ];
   }
@@ -178,6 +208,16 @@ export class ClusterCaches implements ClusterView {
 
   activeExperimentKeys(): string[] {
     return this.experiments.byIndex('active', 'yes').map((e) => `${e.metadata.namespace}/${e.metadata.name}`);
+  }
+
+  /** The revision this generation came from (revision.ts): a stamped annotation, else the Argo CD sync that applied it. */
+  experimentRevision(experiment: ObservedExperiment['experiment']): string | undefined {
+    return this.#revisions.revision(experiment, () =>
+      observeRevision(experiment, (ref) =>
+        // Only the configured namespace is watched; an Application elsewhere is not known.
+        this.applications?.get({ namespace: ref.namespace ?? this.#argocdNamespace ?? '', name: ref.name }),
+      ),
+    );
   }
 
   workloadSize(workload: string): number {

@@ -54,6 +54,11 @@ export interface ControllerManagerOptions {
   failpoint?: Failpoint;
   /** ChaosPolicies also read from a Git branch (the kill switch from Git, docs/SAFETY.md). */
   policyRepository?: PolicyRepositoryOptions;
+  /**
+   * Where Argo CD Applications live: read (never written) to record the commit each run's spec came
+   * from (docs/GITOPS.md). Unset: only a revision stamped into the manifest is recorded.
+   */
+  argocdNamespace?: string;
 }
 
 export interface PolicyRepositoryOptions {
@@ -92,6 +97,7 @@ export class ControllerManager {
       clock,
       logger: options.logger,
       namespaces: options.watchNamespaces,
+      argocdNamespace: options.argocdNamespace,
       policySources: git
         ? [
             new GitPolicySource({
