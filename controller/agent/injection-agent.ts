@@ -21,7 +21,6 @@ import { leaseClientFromKube } from '../runtime/kube-lease-client.ts';
 import type { LeaseClient } from '../runtime/lease-client.ts';
 import { describeError, type RuntimeLogger, silentLogger } from '../runtime/logger.ts';
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.ts';
-import { createSerialRunner } from '../runtime/serial-runner.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { runWorkers } from '../runtime/workers.ts';
 import { type AgentMetrics, createAgentMetrics } from './agent-metrics.ts';
@@ -36,6 +35,7 @@ import {
 } from './injection-object.ts';
 import { createInjectionReconciler, type InjectionReconciler } from './injection-reconciler.ts';
 import { DeadlineScheduler } from './node/deadline.ts';
+import { createNodeChanges, type NodeChanges } from './node-changes.ts';
 import type { TargetResolver } from './target-resolver.ts';
 
 export interface InjectionAgentOptions {
@@ -46,8 +46,13 @@ export interface InjectionAgentOptions {
   controllerLease?: { namespace: string; name: string; graceMs: number; pollIntervalMs?: number };
   /** Default 60 s. */
   sweepIntervalMs?: number;
-  /** Concurrent reconciles (node changes are serialised anyway). Default 2. */
+  /** Concurrent reconciles. Default 8. */
   workers?: number;
+  /**
+   * Node changes at once, across different targets (changes to one target always run one at a time), so that
+   * deadlines passing together are recovered together. Default 8.
+   */
+  nodeChangeLimit?: number;
   faults?: FaultRegistry;
   clock?: Clock;
   logger?: RuntimeLogger;
@@ -76,7 +81,7 @@ export class InjectionAgent {
   readonly #options: InjectionAgentOptions & { clock: Clock; logger: RuntimeLogger };
   readonly #stop = new AbortController();
   readonly #deadlines: DeadlineScheduler;
-  readonly #exclusive = createSerialRunner(); // node changes one at a time, in arrival order
+  readonly #nodeChanges: NodeChanges;
   readonly #reconciler: InjectionReconciler;
   readonly #written = new Map<string, Written>();
   readonly #running: Promise<unknown>[] = [];
@@ -89,6 +94,7 @@ export class InjectionAgent {
     const logger = options.logger ?? silentLogger;
     this.#options = { ...options, clock, logger };
     this.metrics = options.metrics ?? createAgentMetrics();
+    this.#nodeChanges = createNodeChanges({ limit: options.nodeChangeLimit ?? 8 });
     const http = options.http ?? createKubeHttp(options.kubeConfig);
     this.informer = new ResilientInformer<CachedInjection>({
       name: 'chaosinjections',
@@ -138,7 +144,7 @@ export class InjectionAgent {
       logger,
       controllerLost: () => this.leaseWatch?.controllerLost() ?? false,
       deadlines: this.#deadlines,
-      exclusive: this.#exclusive,
+      nodeChanges: this.#nodeChanges,
       failpoint: options.failpoint,
       metrics: this.metrics,
     });
@@ -172,7 +178,7 @@ export class InjectionAgent {
     this.#running.push(
       runWorkers({
         queue: this.queue,
-        workers: this.#options.workers ?? 2,
+        workers: this.#options.workers ?? 8,
         signal,
         logger,
         reconcile: (key) => this.#reconcileKey(key),
@@ -192,7 +198,7 @@ export class InjectionAgent {
   /** Removes tagged changes that no live injection owns, in every scope the resolver lists. */
   async sweep(): Promise<TaggedChange[]> {
     const { logger, resolver } = this.#options;
-    return this.#exclusive(async () => {
+    return this.#nodeChanges.exclusive(async () => {
       const liveTags = new Set<string>();
       for (const injection of this.informer.list()) {
         const phase = phaseOf(injection);

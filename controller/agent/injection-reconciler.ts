@@ -33,6 +33,7 @@ import {
   phaseOf,
   recordOf,
 } from './injection-object.ts';
+import { type NodeChanges, targetKeys } from './node-changes.ts';
 import type { TargetResolver } from './target-resolver.ts';
 
 export interface InjectionReconcilerOptions {
@@ -49,8 +50,11 @@ export interface InjectionReconcilerOptions {
     schedule(entry: { id: string; deadlineMs: number }): void;
     cancel(options: { id: string }): boolean;
   };
-  /** Runs node changes one at a time, and never while the sweep runs. */
-  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs a node change: changes with a key in common one at a time, others side by side (bounded), never
+   * while the sweep runs (node-changes.ts).
+   */
+  nodeChanges: Pick<NodeChanges, 'run'>;
   failpoint?: Failpoint;
   metrics?: AgentMetrics;
 }
@@ -70,8 +74,14 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The pod UID of a spec that failed the checks, if it still names one: only a lock key, never a path. */
+function rawPodUid(injection: InjectionObject): string | undefined {
+  const uid = (injection.spec?.target as { pod?: { uid?: unknown } } | undefined)?.pod?.uid;
+  return typeof uid === 'string' && uid.length <= 64 ? uid : undefined;
+}
+
 export function createInjectionReconciler(options: InjectionReconcilerOptions): InjectionReconciler {
-  const { api, faults, resolver, clock, logger, deadlines, exclusive, metrics } = options;
+  const { api, faults, resolver, clock, logger, deadlines, nodeChanges, metrics } = options;
   const failpoint = options.failpoint ?? noFailpoints;
   const now = () => new Date(clock.now());
   /** What this process applied or verified, by UID: a retried status write never repeats the effect. */
@@ -97,6 +107,20 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     return resolver.resolve({ podUid: checked.podUid, containerIDs: checked.containerIDs });
   }
 
+  /**
+   * Runs a change to one pod's target. Resolving the target only reads the node, so it happens before the
+   * change waits for its turn; the change itself is serialised with every other change to the same pod or
+   * network namespace.
+   */
+  async function changeTarget<T>(
+    podUid: string | undefined,
+    target: Target,
+    work: (target: Target) => Promise<T>,
+  ): Promise<T> {
+    const keys = await targetKeys({ podUid, netnsPath: target.netnsPath, targetId: target.id });
+    return nodeChanges.run(keys, () => work(target));
+  }
+
   /** Undoes whatever this injection may have changed. Idempotent; a no-op when nothing was changed. */
   async function recoverOnNode(injection: InjectionObject): Promise<void> {
     const record = active.get(injection.metadata.uid) ?? recordOf(injection);
@@ -105,22 +129,21 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     const tag = injection.spec?.tag;
     if (!kind || typeof tag !== 'string' || !injectionTagPattern.test(tag)) return;
     const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
-    await exclusive(async () => {
-      let target: Target | undefined;
-      if (checked.ok) {
-        try {
-          target = await resolveTarget(checked.value);
-        } catch (error) {
-          logger.info(
-            { injection: injectionKey(injection), error: describeError(error) },
-            'target not found for recovery; using the record',
-          );
-        }
+    let target: Target | undefined;
+    if (checked.ok) {
+      try {
+        target = await resolveTarget(checked.value);
+      } catch (error) {
+        logger.info(
+          { injection: injectionKey(injection), error: describeError(error) },
+          'target not found for recovery; using the record',
+        );
       }
-      target ??= targetFromRecord(record);
-      if (!target) return;
-      await faults[kind].recover({ target, record, tag });
-    });
+    }
+    target ??= targetFromRecord(record);
+    if (!target) return;
+    const podUid = checked.ok ? checked.value.podUid : rawPodUid(injection);
+    await changeTarget(podUid, target, (found) => faults[kind].recover({ target: found, record, tag }));
   }
 
   async function recover(
@@ -130,6 +153,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
   ): Promise<InjectionObject | undefined> {
     const key = injectionKey(injection);
     await recoverOnNode(injection);
+    failpoint('agent.after-recover');
     deadlines.cancel({ id: key });
     setActive(injection.metadata.uid, undefined);
     metrics?.recoveries.inc({ reason });
@@ -195,12 +219,8 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     if (!record) {
       failpoint('agent.before-inject');
       try {
-        record = await exclusive(async () =>
-          faults[checked.kind].inject({
-            target: await resolveTarget(checked),
-            params: checked.params as never,
-            tag: checked.tag,
-          }),
+        record = await changeTarget(checked.podUid, await resolveTarget(checked), (target) =>
+          faults[checked.kind].inject({ target, params: checked.params as never, tag: checked.tag }),
         );
       } catch (error) {
         return fail(injection, errorReason(error), errorMessage(error));
@@ -233,9 +253,8 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
       return injection;
     }
     try {
-      const outcome = await exclusive(async () => {
+      const outcome = await changeTarget(checked.podUid, await resolveTarget(checked), async (target) => {
         const fault = faults[checked.kind];
-        const target = await resolveTarget(checked);
         if ((await fault.verify({ target, tag: checked.tag })).present) return { present: true, record };
         const reapplied = await fault.inject({ target, params: checked.params as never, tag: checked.tag });
         return { present: false, record: reapplied };

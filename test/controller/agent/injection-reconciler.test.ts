@@ -115,7 +115,7 @@ function setup(options: { present?: boolean; targetGone?: boolean; controllerLos
       schedule: (entry) => scheduled.push(`${entry.id}@${entry.deadlineMs}`),
       cancel: () => true,
     },
-    exclusive: (work) => work(),
+    nodeChanges: { run: (_keys, work) => work() },
   });
   return { log, clock, reconciler, scheduled, failNextWrites };
 }
@@ -258,7 +258,7 @@ test('a fault error becomes a final Injected False with its code as the reason',
     logger: silentLogger,
     controllerLost: () => false,
     deadlines: { schedule: () => {}, cancel: () => true },
-    exclusive: (work) => work(),
+    nodeChanges: { run: (_keys, work) => work() },
   });
   await reconciler.reconcile({ injection: makeInjection(loss, clock.now() + 60_000) });
   assert.deepEqual(log, [
