@@ -18,6 +18,8 @@ export interface BenchContext {
   log(line: string): void;
   /** Smaller sizes, for a smoke run of the harness itself. */
   quick: boolean;
+  /** Records the sizes this run used (targets, files, rounds…), kept with the figures in the result file. */
+  sizes(values: Record<string, number | string | boolean>): void;
 }
 
 export interface Benchmark {
@@ -62,6 +64,12 @@ export async function compareMs(
   }
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   return { subject: median(a), baseline: median(b) };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new RangeError('percentile of no values');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export function round(value: number, digits = 3): number {
