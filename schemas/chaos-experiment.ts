@@ -310,8 +310,27 @@ export const experimentStatus: JsonSchema = {
       description: 'The generation this status describes.',
     },
     conditions,
-    startTime: timestamp('When the run started.'),
+    startTime: timestamp('When the run was admitted.'),
+    injectionStartTime: timestamp('When injecting began; the node agents must answer within the agent timeout from here.'),
+    injectedTime: timestamp('When every fault that could be applied was in place; the duration counts from here.'),
+    recoveryStartTime: timestamp('When recovery began; recovery not confirmed within the recovery timeout from here is Stalled.'),
     completionTime: timestamp('When the run ended.'),
+    dryRun: { type: 'boolean', description: 'The run recorded its targets and injected nothing (spec.dryRun when it started).' },
+    abort: {
+      type: 'object',
+      title: 'RunAbort',
+      description: 'Why the run was stopped before its time, when it was.',
+      required: ['reason', 'message', 'time'],
+      properties: {
+        reason: {
+          type: 'string',
+          enum: ['GuardrailDenied', 'SpecChanged', 'Deleted'],
+          description: 'What stopped it.',
+        },
+        message: { type: 'string', maxLength: 4096, description: 'What happened, in a sentence.' },
+        time: timestamp('When it was stopped.'),
+      },
+    },
     seed: {
       type: 'string',
       maxLength: 64,

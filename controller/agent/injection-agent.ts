@@ -6,6 +6,7 @@
  * continues them.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { nodeLabelValue } from '../api/contract.ts';
 import { createFaultRegistry, type FaultRegistry } from '../faults/registry.ts';
 import type { TaggedChange } from '../faults/tagged.ts';
 import { sweepUnowned } from '../faults/tagged.ts';
@@ -104,7 +105,7 @@ export class InjectionAgent {
         kubeConfig: options.kubeConfig,
         http,
         resource: resources.injections,
-        labelSelector: `${NODE_LABEL}=${options.nodeName}`,
+        labelSelector: `${NODE_LABEL}=${nodeLabelValue(options.nodeName)}`,
       }),
     });
     this.queue = new WorkQueue({

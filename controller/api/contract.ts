@@ -56,11 +56,25 @@ export function injectionTag(experimentUid: string, recordKey: string): string {
 /** What every injection tag looks like: the schema's pattern for `spec.tag`. */
 export const injectionTagPattern = new RegExp(injectionTagSource);
 
+const labelValuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
 /**
- * The experiment label's value: a label value holds at most 63 characters and must end with a letter
- * or digit, so a longer name is cut there. Names longer than 63 characters are thus not recoverable from
- * the label; the owner reference is what names the experiment exactly.
+ * A name as a label value. A label value holds at most 63 characters, starting and ending with a
+ * letter or digit, while object and node names may be 253 long: a name that does not fit becomes its
+ * first 52 characters (up to their last letter or digit) and 10 hex digits of its SHA-256, so two long
+ * names never share a value and the result is always valid. Only for selecting: ownership is read from
+ * owner references, which hold the exact name.
  */
-export function experimentLabelValue(experimentName: string): string {
-  return experimentName.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+export function labelValueOf(name: string): string {
+  if (name.length <= 63 && labelValuePattern.test(name)) return name;
+  const head = name
+    .slice(0, 52)
+    .replace(/[^A-Za-z0-9]+$/, '')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return `${head ? `${head}-` : ''}${sha256(name).slice(0, 10)}`;
 }
+
+/** The experiment label's value (labelValueOf). */
+export const experimentLabelValue = labelValueOf;
+/** The node label's value, which the agent selects its injections by (labelValueOf). */
+export const nodeLabelValue = labelValueOf;

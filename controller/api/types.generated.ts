@@ -669,13 +669,30 @@ export interface ChaosExperimentStatus {
    */
   conditions?: Condition[];
   /**
-   * When the run started.
+   * When the run was admitted.
    */
   startTime?: string;
+  /**
+   * When injecting began; the node agents must answer within the agent timeout from here.
+   */
+  injectionStartTime?: string;
+  /**
+   * When every fault that could be applied was in place; the duration counts from here.
+   */
+  injectedTime?: string;
+  /**
+   * When recovery began; recovery not confirmed within the recovery timeout from here is Stalled.
+   */
+  recoveryStartTime?: string;
   /**
    * When the run ended.
    */
   completionTime?: string;
+  /**
+   * The run recorded its targets and injected nothing (spec.dryRun when it started).
+   */
+  dryRun?: boolean;
+  abort?: RunAbort;
   /**
    * The random seed used to choose targets, so a restart chooses the same ones.
    */
@@ -726,6 +743,23 @@ export interface Condition {
    * A human-readable explanation.
    */
   message: string;
+}
+/**
+ * Why the run was stopped before its time, when it was.
+ */
+export interface RunAbort {
+  /**
+   * What stopped it.
+   */
+  reason: 'GuardrailDenied' | 'SpecChanged' | 'Deleted';
+  /**
+   * What happened, in a sentence.
+   */
+  message: string;
+  /**
+   * When it was stopped.
+   */
+  time: string;
 }
 /**
  * One target and one fault: written before the fault is applied.

@@ -28,6 +28,10 @@ Options:
   --prometheus-url <url>     default address for prometheus probes
   --argocd-namespace <ns>    read Argo CD Applications there (read-only) to record the Git commit
                              each run's spec came from (default: off; docs/GITOPS.md)
+  --agent-timeout <dur>      how long node agents have to report on a fault before its target fails
+                             and the fault is withdrawn (default 30s)
+  --recovery-timeout <dur>   how long recovery may take before the experiment says Stalled and
+                             chaoscraft_recoveries_stalled rises; it keeps waiting (default 2m)
   --log-level <level>        trace, debug, info, warn, error (default info)
 
 ChaosPolicies from Git (the kill switch without waiting for Argo CD; docs/SAFETY.md):
@@ -116,6 +120,8 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
       'prometheus-url': { type: 'string' },
       'argocd-namespace': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'agent-timeout': { type: 'string', default: '30s' },
+      'recovery-timeout': { type: 'string', default: '2m' },
       'policy-repo': { type: 'string' },
       'policy-branch': { type: 'string' },
       'policy-path': { type: 'string' },
@@ -145,6 +151,10 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
   const argocdNamespace = values['argocd-namespace'];
   if (argocdNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(argocdNamespace))
     throw new UsageError(`--argocd-namespace: "${argocdNamespace}" is not a namespace name`);
+  const timeouts = {
+    agentMs: durationFlag('--agent-timeout', values['agent-timeout'], 1000, 3_600_000),
+    recoveryMs: durationFlag('--recovery-timeout', values['recovery-timeout'], 1000, 86_400_000),
+  };
   const policyRepository = await policyRepositoryFromFlags(values);
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
@@ -164,6 +174,7 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
     failpoint: failpointsFrom(process.env.CHAOSCRAFT_FAILPOINTS),
     policyRepository,
     argocdNamespace,
+    timeouts,
   });
   logger.info(
     {
@@ -189,4 +200,16 @@ export async function controllerCommand(argv: string[], io: CommandIo): Promise<
   await manager.stop();
   logger.info({}, 'stopped');
   return 0;
+}
+
+function durationFlag(flag: string, value: string, minMs: number, maxMs: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    throw new UsageError(`${flag} must be a duration such as 30s or 2m, not "${value}"`);
+  }
+  if (ms < minMs || ms > maxMs)
+    throw new UsageError(`${flag} must be between ${minMs / 1000}s and ${maxMs / 1000}s`);
+  return ms;
 }

@@ -1,5 +1,6 @@
 // Builds the input of the pure lifecycle from the informer caches: no API calls on this path.
 import type { ChaosExperiment, ChaosPolicySpec } from '../api/types.generated.ts';
+import type { InjectionObservation, RunTimeouts } from '../core/experiment/agent-reports.ts';
 import {
   type ApplicationSyncs,
   chooseRevision,
@@ -21,6 +22,8 @@ export interface ClusterView {
   activeExperimentKeys(): Iterable<string>;
   /** Pods per workload key, for maxTargetsPercent. */
   workloadSize(workload: string): number;
+  /** The ChaosInjections an experiment owns, by name, as the agents last reported on them. */
+  injectionsOwnedBy(experimentUid: string): ReadonlyMap<string, InjectionObservation>;
   /** Policy sources besides the cluster (Git) that could not be read just now, one sentence each. */
   policySourceProblems(): string[];
   /**
@@ -55,6 +58,7 @@ export function observeExperiment(options: {
    * cache has not shown yet, which the view cannot know.
    */
   activeExperiments: number;
+  timeouts?: RunTimeouts;
   now: Date;
 }): ObservedExperiment {
   const { experiment, view } = options;
@@ -92,6 +96,11 @@ export function observeExperiment(options: {
     },
     policySourceProblems: view.policySourceProblems(),
     ...observedRevision(experiment, view),
+    // The children matter while a fault may be in place: during a run and while being deleted.
+    ...(state === 'running' || experiment.metadata.deletionTimestamp
+      ? { injections: view.injectionsOwnedBy(experiment.metadata.uid) }
+      : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     now: options.now,
   };
 }

@@ -3,6 +3,7 @@
 
 import { apiVersion } from '../../schemas/kinds.ts';
 import { experimentFinalizer } from '../api/contract.ts';
+import type { RunTimeouts } from '../core/experiment/agent-reports.ts';
 import { applyOutcomes } from '../core/experiment/apply-outcomes.ts';
 import { planExperiment } from '../core/experiment/plan-experiment.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
@@ -40,6 +41,8 @@ export interface ExperimentReconcilerOptions {
   metrics?: ControllerMetrics;
   /** Faults applied at once within one experiment (default 32). */
   concurrency?: number;
+  /** Agent and recovery timeouts (core's defaults when absent). */
+  timeouts?: RunTimeouts;
   /** Crash points between the steps, for restart-safety tests (see runtime/failpoints.ts). */
   failpoint?: Failpoint;
 }
@@ -52,9 +55,6 @@ const soon = 1;
  * one experiment cannot hold a worker.
  */
 const maxStepsPerReconcile = 8;
-/** How soon to look again while a node agent has not confirmed an injection or a recovery. */
-const agentPollMs = 1000;
-
 type StepResult = { next: Experiment } | { done: { requeueAfter: number } | undefined };
 
 export function createExperimentReconciler(options: ExperimentReconcilerOptions): Reconciler {
@@ -66,6 +66,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
    * two workers admitting side by side would each count the other as not running yet.
    */
   const admitting = createSerialRunner();
+  const gauges = new RunGauges();
 
   /**
    * Other experiments with a run admitted and not finished, our own latest writes first: the
@@ -98,6 +99,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
         view: options.view,
         controllerNamespace: options.controllerNamespace,
         activeExperiments: activeOthers(key),
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
         now: options.now(),
       }),
     );
@@ -151,6 +153,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
       });
     }
     recordMetrics(options.metrics, status, plan.events);
+    gauges.update(options.metrics, key, status);
 
     if (plan.actions.some((a) => a.type === 'removeFinalizer')) {
       const finalizers = (experiment.metadata.finalizers ?? []).filter((f) => f !== experimentFinalizer);
@@ -161,15 +164,13 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
         finalizers,
       });
       written.forget(key);
+      gauges.update(options.metrics, key, undefined);
       return { done: undefined };
     }
     const retry = outcomes.find((o) => o.type !== 'probe' && !o.ok && o.retryable);
     if (retry && retry.type !== 'probe' && !retry.ok) {
       throw new TransientError(`${retry.type} of ${retry.recordKey} will be retried: ${retry.message}`);
     }
-    // A node agent has not confirmed yet: look again soon (its status change also wakes us).
-    if (outcomes.some((o) => o.type !== 'probe' && !o.ok && o.pending))
-      return { done: { requeueAfter: agentPollMs } };
     if (plan.requeueAfterMs === 0) return { next: current };
     return {
       done:
@@ -208,7 +209,32 @@ async function perform(
       }
     }
   }
-  return mapInOrder(work, concurrency, (run) => run());
+  return mapInOrder(work, concurrency, (run) =>
+    run().finally(() => options.failpoint?.('experiment.after-an-action')),
+  );
+}
+
+/** Per experiment: faults in place and whether recovery is stalled, summed into the gauges. */
+class RunGauges {
+  readonly #injected = new Map<string, number>();
+  readonly #stalled = new Set<string>();
+
+  update(
+    metrics: ControllerMetrics | undefined,
+    key: string,
+    status: Experiment['status'] | undefined,
+  ): void {
+    if (!metrics) return;
+    const injected = (status?.targets ?? []).filter((t) => t.state === 'injected').length;
+    if (injected) this.#injected.set(key, injected);
+    else this.#injected.delete(key);
+    if (status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True')) this.#stalled.add(key);
+    else this.#stalled.delete(key);
+    let total = 0;
+    for (const count of this.#injected.values()) total += count;
+    metrics.activeInjections.set(total);
+    metrics.recoveriesStalled.set(this.#stalled.size);
+  }
 }
 
 function recordMetrics(

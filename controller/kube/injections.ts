@@ -8,14 +8,12 @@ import {
   injectionName,
   injectionTag,
   nodeLabel,
+  nodeLabelValue,
 } from '../api/contract.ts';
 import type { ChaosInjection, Fault, TargetRecord } from '../api/types.generated.ts';
 import { isKubeError } from './kube-errors.ts';
 import type { KubeHttp } from './kube-http.ts';
 import { resourcePath, resources } from './paths.ts';
-
-// Still imported from here by controller/experiments and controller/manager; their home is the contract.
-export { experimentLabel, injectionName } from '../api/contract.ts';
 
 export interface InjectionRequest {
   experiment: { namespace: string; name: string; uid: string };
@@ -34,7 +32,10 @@ export function injectionObject(request: InjectionRequest): ChaosInjection {
     metadata: {
       name: injectionName(experiment.name, request.recordKey),
       namespace: experiment.namespace,
-      labels: { [nodeLabel]: record.node ?? '', [experimentLabel]: experimentLabelValue(experiment.name) },
+      labels: {
+        [nodeLabel]: nodeLabelValue(record.node ?? ''),
+        [experimentLabel]: experimentLabelValue(experiment.name),
+      },
       ownerReferences: [
         {
           apiVersion,
@@ -65,49 +66,43 @@ export function injectionObject(request: InjectionRequest): ChaosInjection {
 }
 
 export interface InjectionClient {
-  get(namespace: string, name: string): Promise<ChaosInjection | undefined>;
+  /** Creates the object; one that already exists (a replay after a crash) is returned as it is. */
   create(object: ChaosInjection): Promise<ChaosInjection>;
-  /** Asks for removal; the agent's finalizer keeps the object until the fault is recovered. */
-  delete(namespace: string, name: string): Promise<void>;
+  /**
+   * Asks for removal. True when the object is gone; false while the agent's finalizer holds it
+   * until the fault is recovered.
+   */
+  delete(namespace: string, name: string): Promise<boolean>;
 }
 
 export function createInjectionClient(http: KubeHttp): InjectionClient {
+  const path = (namespace: string | undefined, name?: string) =>
+    resourcePath({ ...resources.injections, namespace, ...(name ? { name } : {}) });
   return {
-    async get(namespace, name) {
-      try {
-        return await http.request<ChaosInjection>({
-          method: 'GET',
-          path: resourcePath({ ...resources.injections, namespace, name }),
-        });
-      } catch (error) {
-        if (isKubeError(error, 'NotFound')) return undefined;
-        throw error;
-      }
-    },
     async create(object) {
       try {
         return await http.request<ChaosInjection>({
           method: 'POST',
-          path: resourcePath({ ...resources.injections, namespace: object.metadata.namespace }),
+          path: path(object.metadata.namespace),
           body: object,
         });
       } catch (error) {
-        // Created by an earlier attempt that crashed before it could record it: use that one.
-        if (isKubeError(error, 'AlreadyExists')) {
-          const existing = await this.get(object.metadata.namespace ?? '', object.metadata.name ?? '');
-          if (existing) return existing;
-        }
+        // Created by an earlier attempt that crashed before it could record it: the same object.
+        if (isKubeError(error, 'AlreadyExists')) return object;
         throw error;
       }
     },
     async delete(namespace, name) {
       try {
-        await http.request({
-          method: 'DELETE',
-          path: resourcePath({ ...resources.injections, namespace, name }),
-        });
+        const answer = await http.request<{
+          metadata?: { deletionTimestamp?: string; finalizers?: string[] };
+        }>({ method: 'DELETE', path: path(namespace, name) });
+        // The answer is a Status, or the object: still there only while a finalizer holds it.
+        const held = Boolean(answer.metadata?.deletionTimestamp && answer.metadata.finalizers?.length);
+        return !held;
       } catch (error) {
-        if (!isKubeError(error, 'NotFound')) throw error;
+        if (isKubeError(error, 'NotFound')) return true;
+        throw error;
       }
     },
   };

@@ -1,10 +1,12 @@
 // The informers the experiment controller reads from, and the ClusterView over them.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ChaosPolicySpec } from '../api/types.generated.ts';
+import type { InjectionObservation } from '../core/experiment/agent-reports.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { workloadKey } from '../core/pod-candidates.ts';
 import { type ClusterView, observeRevision } from '../experiments/observe.ts';
+import { type InjectionRecord, summarizeInjection } from '../kube/injection-summary.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import { kubeListWatch } from '../kube/list-watch.ts';
 import { type ResourceRef, resources } from '../kube/paths.ts';
@@ -52,8 +54,8 @@ export class ClusterCaches implements ClusterView {
   readonly namespaces: ResilientInformer<Labelled>;
   readonly nodes: ResilientInformer<Labelled>;
   readonly policyInformer: ResilientInformer<Policy>;
-  /** Only the metadata of injections: enough to wake their experiments. */
-  readonly injections: InformerGroup<KubernetesObject>;
+  /** Who owns each injection and what its agent reported: the lifecycle's view of its children. */
+  readonly injections: InformerGroup<InjectionRecord>;
   readonly policySources: readonly PolicySource[];
   /** Argo CD Applications (their sync records only), with --argocd-namespace. */
   readonly applications: ResilientInformer<ApplicationRecord> | undefined;
@@ -130,15 +132,9 @@ export class ClusterCaches implements ClusterView {
       'chaospolicies',
       kubeListWatch({ ...common, resource: resources.policies }),
     );
-    this.injections = namespaced<KubernetesObject>('chaosinjections', resources.injections, {
-      transform: (o) => ({
-        metadata: {
-          name: o.metadata?.name,
-          namespace: o.metadata?.namespace,
-          resourceVersion: o.metadata?.resourceVersion,
-          labels: o.metadata?.labels,
-        },
-      }),
+    this.injections = namespaced<InjectionRecord>('chaosinjections', resources.injections, {
+      transform: (o) => summarizeInjection(o as Parameters<typeof summarizeInjection>[0]),
+      indexers: { owner: (injection: InjectionRecord) => (injection.owner ? [injection.owner.uid] : []) },
     });
   }
 
@@ -200,6 +196,10 @@ export class ClusterCaches implements ClusterView {
     return this.experiments
       .list()
       .filter((e) => e.status?.conditions?.find((c) => c.type === 'Succeeded')?.status === 'Unknown');
+  }
+
+  injectionsOwnedBy(experimentUid: string): Map<string, InjectionObservation> {
+    return new Map(this.injections.byIndex('owner', experimentUid).map((i) => [i.metadata.name ?? '', i]));
   }
 
   waitingExperiments(): Experiment[] {

@@ -3,13 +3,15 @@
 // taking work, lets in-flight reconciles finish, releases the lease.
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { RunTimeouts } from '../core/experiment/agent-reports.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
 import { createFaultExecutor } from '../experiments/executor.ts';
 import { createProbeRunner } from '../experiments/probe-runner.ts';
 import { createExperimentReconciler } from '../experiments/reconciler.ts';
 import { createEventRecorder } from '../kube/event-recorder.ts';
 import { createExperimentWriter } from '../kube/experiment-api.ts';
-import { createInjectionClient, experimentLabel } from '../kube/injections.ts';
+import type { InjectionRecord } from '../kube/injection-summary.ts';
+import { createInjectionClient } from '../kube/injections.ts';
 import { createKubeHttp } from '../kube/kube-http.ts';
 import { createObjectReader } from '../kube/object-reader.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -52,6 +54,8 @@ export interface ControllerManagerOptions {
   watchNamespaces?: string[];
   /** Test-only crash points (runtime/failpoints.ts). */
   failpoint?: Failpoint;
+  /** How long node agents have to answer, and recovery to be confirmed before Stalled (core's defaults when absent). */
+  timeouts?: RunTimeouts;
   /** ChaosPolicies also read from a Git branch (the kill switch from Git, docs/SAFETY.md). */
   policyRepository?: PolicyRepositoryOptions;
   /**
@@ -143,6 +147,7 @@ export class ControllerManager {
       now,
       metrics: this.metrics,
       failpoint: options.failpoint,
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
     this.reconcile = async (key: string) => {
       const end = this.metrics.reconcileDuration.startTimer({ controller: 'chaosexperiment' });
@@ -179,12 +184,10 @@ export class ControllerManager {
         if (runStateOf(object) === 'running') wakeWaiting();
       },
     });
-    // An agent reporting on an injection wakes the experiment that owns it.
-    const enqueueOwner = (injection: {
-      metadata?: { namespace?: string; labels?: Record<string, string> };
-    }) => {
-      const owner = injection.metadata?.labels?.[experimentLabel];
-      if (owner) this.queue.add(`${injection.metadata?.namespace ?? ''}/${owner}`);
+    // An agent reporting on an injection wakes the experiment that owns it (its owner reference:
+    // a label value could not hold every experiment name).
+    const enqueueOwner = (injection: InjectionRecord) => {
+      if (injection.owner) this.queue.add(`${injection.metadata.namespace ?? ''}/${injection.owner.name}`);
     };
     this.caches.injections.addHandlers({
       onAdd: enqueueOwner,

@@ -8,7 +8,9 @@ export interface ControllerMetrics {
   reconcileDuration: Histogram<'controller'>;
   reconcileErrors: Counter<'controller' | 'code'>;
   experimentsFinished: Counter<'result' | 'reason'>;
+  /** Target records in state injected, over every experiment this replica reconciles. */
   activeInjections: Gauge;
+  recoveriesStalled: Gauge;
   probeResults: Counter<'type' | 'phase' | 'outcome'>;
   timeToInject: Histogram;
   timeToRecover: Histogram;
@@ -100,6 +102,11 @@ export function createControllerMetrics(): ControllerMetrics {
       name: 'chaoscraft_policy_source_refused',
       help: '1 while the newest commit of a policy source is refused as invalid (the previous policies stay in force).',
       labelNames: ['source'],
+      registers,
+    }),
+    recoveriesStalled: new Gauge({
+      name: 'chaoscraft_recoveries_stalled',
+      help: 'Experiments whose faults are not confirmed recovered within the recovery timeout (condition Stalled=True): page someone.',
       registers,
     }),
     policySourcePolicies: new Gauge({

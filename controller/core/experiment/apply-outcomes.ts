@@ -1,5 +1,6 @@
 // Folds what the edges did (injections, recoveries, probe runs) into the planned status.
 import type { ChaosExperimentStatus } from '../../api/types.generated.ts';
+import { boundedMessage } from './agent-reports.ts';
 import { recordProbeResult } from './probe-progress.ts';
 import { type Outcome, recordKey } from './types.ts';
 
@@ -24,28 +25,27 @@ export function applyOutcomes(
     const record = byKey.get(outcome.recordKey);
     if (!record) continue;
     const at = outcome.at.toISOString();
-    if (outcome.type === 'inject') {
-      if (outcome.ok) {
+    if (!outcome.ok) {
+      // A fault that could not be removed stays as it is and is retried: recovery is never given up.
+      if (outcome.type === 'inject' && !outcome.retryable) record.state = 'failed';
+      const prefix = outcome.retryable || outcome.type === 'recover' ? 'will retry: ' : '';
+      record.message = boundedMessage(`${prefix}${outcome.message}`);
+    } else if (outcome.type === 'inject') {
+      if (outcome.handedOver) {
+        // The agent reports through the ChaosInjection; the record stays pending until it does.
+        record.injection = outcome.handedOver;
+      } else {
         record.state = 'injected';
         record.injectedAt = at;
         delete record.message;
-      } else if (outcome.pending) {
-        record.message = outcome.message.slice(0, 4096);
-      } else if (!outcome.retryable) {
-        record.state = 'failed';
-        record.message = outcome.message.slice(0, 4096);
-      } else {
-        record.message = `will retry: ${outcome.message}`.slice(0, 4096);
       }
-    } else if (outcome.ok) {
-      record.state = 'recovered';
-      record.recoveredAt = at;
-      delete record.message;
-    } else if (outcome.pending) {
-      record.message = outcome.message.slice(0, 4096);
-    } else {
-      // A fault that could not be removed stays injected and is retried: recovery is never given up.
-      record.message = `recovery failed, retrying: ${outcome.message}`.slice(0, 4096);
+    } else if (outcome.gone) {
+      if (record.state !== 'failed') {
+        record.state = 'recovered';
+        record.recoveredAt = record.recoveredAt ?? at;
+        delete record.message;
+      }
+      delete record.injection;
     }
   }
   return next;

@@ -13,8 +13,16 @@
 import { experimentFinalizer, isPodFaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentStatus, Condition, Fault, TargetRecord } from '../../api/types.generated.ts';
 import { findCondition, setCondition } from '../conditions.ts';
-import { parseDuration } from '../duration.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
 import { admitRun, describe, type RefusalReason, recheckRun, type WaitReason } from './admit-run.ts';
+import {
+  boundedMessage,
+  deadlineGraceMs,
+  defaultRunTimeouts,
+  failUnanswered,
+  foldAgentReports,
+  mayHoldFault,
+} from './agent-reports.ts';
 import { namedFaults } from './faults.ts';
 import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
 import { summarize } from './report.ts';
@@ -85,6 +93,9 @@ export function planExperiment(observed: ObservedExperiment): Plan {
   const state = runStateOf(observed.experiment);
   const inRun = state === 'running';
 
+  // What the agents reported since the last step, before anything is decided from the records.
+  if (inRun || metadata.deletionTimestamp)
+    foldAgentReports(step.status.targets ?? [], observed.injections ?? new Map());
   if (metadata.deletionTimestamp) return planDeletion(step, inRun);
   // Finalizer first: nothing may be injected that a deletion could leave behind.
   if (!metadata.finalizers?.includes(experimentFinalizer)) {
@@ -94,9 +105,13 @@ export function planExperiment(observed: ObservedExperiment): Plan {
   }
   if (inRun) {
     notePolicySources(step);
-    if (step.status.report?.verdict !== 'Aborted') {
+    if (!step.status.abort) {
       if (step.status.observedGeneration !== metadata.generation) {
-        abort(step, 'the spec changed during the run; the new spec runs once these faults are recovered');
+        abort(
+          step,
+          'SpecChanged',
+          'the spec changed during the run; the new spec runs once these faults are recovered',
+        );
       } else if (findCondition(step.status.conditions, 'Succeeded')?.reason !== 'Recovering') {
         // Policy can change under a run: what would refuse the run now stops it now.
         const denied = recheckRun({
@@ -104,7 +119,7 @@ export function planExperiment(observed: ObservedExperiment): Plan {
           policy: observed.policy,
           now: observed.now,
         });
-        if (denied.length) abort(step, `${describe(denied)}`);
+        if (denied.length) abort(step, 'GuardrailDenied', describe(denied));
       }
     }
     return advanceRun(step);
@@ -138,13 +153,9 @@ function experimentRef(observed: ObservedExperiment) {
 }
 
 function planDeletion(step: Step, inRun: boolean): Plan {
-  if (inRun) abort(step, 'the experiment is being deleted');
-  const active = activeRecords(step.status);
-  if (active.length > 0) {
-    recoverAll(step, active);
-    step.requeue(0);
-    return step.plan();
-  }
+  if (inRun && !step.status.abort) abort(step, 'Deleted', 'the experiment is being deleted');
+  // The finalizer is released only once nothing of any fault can be left.
+  if (!removeFaults(step)) return step.plan();
   if (inRun) finish(step);
   if (step.observed.experiment.metadata.finalizers?.includes(experimentFinalizer))
     step.actions.push({ type: 'removeFinalizer' });
@@ -218,13 +229,19 @@ function startRun(step: Step): Plan {
     'NotChecked',
     probes?.length ? 'not checked yet' : 'no probes',
   );
+  if (spec.dryRun) step.status.dryRun = true;
   if (probesIn(probes, 'before').length) {
     step.succeeded('Unknown', 'WaitingForHypothesis', 'checking the steady state before injecting');
   } else {
-    step.succeeded('Unknown', 'Injecting', `injecting into ${chosen.length} target(s)`);
+    startInjecting(step, `injecting into ${chosen.length} target(s)`);
   }
   step.requeue(0);
   return step.plan();
+}
+
+function startInjecting(step: Step, message: string): void {
+  step.status.injectionStartTime = step.now.toISOString();
+  step.succeeded('Unknown', 'Injecting', message);
 }
 
 function advanceRun(step: Step): Plan {
@@ -248,11 +265,7 @@ function waitForHypothesis(step: Step): Plan {
   }
   if (verdict.settled) {
     step.condition('HypothesisHolds', 'True', 'ProbesPassed', 'every probe passed before injection');
-    step.succeeded(
-      'Unknown',
-      'Injecting',
-      `injecting into ${step.status.targets?.length ?? 0} target record(s)`,
-    );
+    startInjecting(step, `injecting into ${step.status.targets?.length ?? 0} target record(s)`);
     step.requeue(0);
     return step.plan();
   }
@@ -262,21 +275,50 @@ function waitForHypothesis(step: Step): Plan {
 
 function inject(step: Step): Plan {
   const { spec } = step.observed.experiment;
-  const pending = (step.status.targets ?? []).filter((t) => t.state === 'pending');
-  if (spec.dryRun) {
-    step.status.report = { verdict: 'DryRun' };
-    return finish(step);
-  }
-  if (pending.length > 0) {
-    for (const record of pending) step.actions.push({ type: 'inject', record, fault: faultOf(step, record) });
-    step.requeue(0);
-    return step.plan();
-  }
+  if (step.status.dryRun) return finish(step);
   const targets = step.status.targets ?? [];
+  const toApply = targets.filter((t) => t.state === 'pending' && !t.injection);
+  if (toApply.length > 0) {
+    const deadline = injectionDeadline(step);
+    for (const record of toApply) {
+      const pod = isPodFaultKind(record.faultKind ?? '');
+      step.actions.push({
+        type: 'inject',
+        record,
+        fault: faultOf(step, record),
+        ...(pod ? {} : { deadline }),
+      });
+    }
+    // A pod fault is done when its action returns; a node agent reports later, through the cache.
+    if (toApply.some((t) => isPodFaultKind(t.faultKind ?? ''))) step.requeue(0);
+  }
+  const unanswered = targets.filter((t) => t.state === 'pending' && t.injection);
+  if (toApply.length > 0 || unanswered.length > 0) {
+    const answerBy =
+      Date.parse(step.status.injectionStartTime ?? step.now.toISOString()) + timeouts(step).agentMs;
+    if (step.now.getTime() < answerBy || toApply.length > 0) {
+      step.requeue(Math.max(1, answerBy - step.now.getTime()));
+      return step.plan();
+    }
+    // Withdrawn in recovery like any other: the agent may still act on it later.
+    failUnanswered(
+      unanswered,
+      (r) =>
+        `no answer from the agent on node ${r.node ?? '?'} within ${formatDuration(timeouts(step).agentMs)}`,
+    );
+  }
   const injected = targets.filter((t) => t.state === 'injected');
   if (injected.length === 0) {
     step.condition('Injected', 'False', 'InjectionFailed', firstFailure(targets));
-    return terminal(step, 'InjectionFailed', `no fault could be injected: ${firstFailure(targets)}`);
+    if (!targets.some(mayHoldFault)) {
+      return terminal(step, 'InjectionFailed', `no fault could be injected: ${firstFailure(targets)}`);
+    }
+    step.succeeded(
+      'Unknown',
+      'Recovering',
+      `no fault could be injected; withdrawing: ${firstFailure(targets)}`,
+    );
+    return recover(step);
   }
   const failed = targets.length - injected.length;
   step.condition(
@@ -285,13 +327,17 @@ function inject(step: Step): Plan {
     'Injected',
     `${injected.length} of ${targets.length} injected${failed ? `; ${failed} failed: ${firstFailure(targets)}` : ''}`,
   );
+  step.status.injectedTime = step.now.toISOString();
   step.succeeded('Unknown', 'Running', `faults in place for ${spec.duration}`);
   return run(step);
 }
 
 function run(step: Step): Plan {
   const { spec } = step.observed.experiment;
-  const injectedAt = Date.parse(findCondition(step.status.conditions, 'Injected')!.lastTransitionTime);
+  // Statuses written before injectedTime existed carry the time in the Injected condition.
+  const injectedAt = Date.parse(
+    step.status.injectedTime ?? findCondition(step.status.conditions, 'Injected')!.lastTransitionTime,
+  );
   const remaining = injectedAt + parseDuration(spec.duration) - step.now.getTime();
   const probes = spec.hypothesis?.probes;
   const verdict = assessProbes({ probes, phase: 'during', results: step.status.probes });
@@ -316,16 +362,12 @@ function run(step: Step): Plan {
 }
 
 function recover(step: Step): Plan {
-  const active = activeRecords(step.status);
-  if (active.length > 0) {
-    recoverAll(step, active);
-    step.requeue(0);
-    return step.plan();
-  }
+  if (!removeFaults(step)) return step.plan();
   if (findCondition(step.status.conditions, 'Recovered')?.status !== 'True') {
     step.condition('Recovered', 'True', 'Recovered', 'every injected fault was removed');
   }
-  if (step.status.report?.verdict !== 'Aborted') {
+  const injectionFailed = findCondition(step.status.conditions, 'Injected')?.reason === 'InjectionFailed';
+  if (!step.status.abort && !injectionFailed) {
     const probes = step.observed.experiment.spec.hypothesis?.probes;
     const verdict = assessProbes({ probes, phase: 'after', results: step.status.probes });
     if (!verdict.holds) {
@@ -338,11 +380,46 @@ function recover(step: Step): Plan {
   return finish(step);
 }
 
+/**
+ * Asks for every fault that may still be in place to be removed. True once nothing can be left;
+ * until then the run waits (woken by the agents' reports) and, past the recovery timeout, says it is
+ * Stalled: recovery is never given up, and the finalizer is never released while a fault may remain.
+ */
+function removeFaults(step: Step): boolean {
+  const holding = (step.status.targets ?? []).filter(mayHoldFault);
+  if (holding.length === 0) {
+    if (findCondition(step.status.conditions, 'Stalled')?.status === 'True') {
+      step.condition('Stalled', 'False', 'Recovered', 'every fault was recovered');
+    }
+    return true;
+  }
+  step.status.recoveryStartTime ??= step.now.toISOString();
+  const injections = step.observed.injections ?? new Map();
+  // Removal already asked for: the agent's finalizer holds the object until it has undone the change.
+  const toRemove = holding.filter((t) => !(t.injection && injections.get(t.injection)?.deleting));
+  for (const record of toRemove) step.actions.push({ type: 'recover', record, fault: faultOf(step, record) });
+  // A pod fault, or an injection the cache no longer shows, is most likely gone once its action
+  // returns: look again at once. An agent still holding one reports through the cache.
+  const settlesNow = (t: TargetRecord) =>
+    isPodFaultKind(t.faultKind ?? '') || !t.injection || !injections.has(t.injection);
+  if (toRemove.some(settlesNow)) step.requeue(0);
+  const stallAt = Date.parse(step.status.recoveryStartTime) + timeouts(step).recoveryMs;
+  if (step.now.getTime() < stallAt) step.requeue(stallAt - step.now.getTime());
+  else if (findCondition(step.status.conditions, 'Stalled')?.status !== 'True') {
+    const first = holding[0]!;
+    const message = boundedMessage(
+      `${holding.length} fault(s) not confirmed recovered ${formatDuration(timeouts(step).recoveryMs)} after recovery began, first ${recordKey(first)}${first.node ? ` on node ${first.node}` : ''}${first.injection ? ` (ChaosInjection ${first.injection})` : ''}; still waiting, the finalizer stays until they are; see "Stalled recovery" in docs/OPERATIONS.md`,
+    );
+    step.condition('Stalled', 'True', 'RecoveryStalled', message);
+    step.events.push({ type: 'Warning', reason: 'RecoveryStalled', message });
+  }
+  return false;
+}
+
 /** Ends the run: the verdict follows from what the status recorded along the way. */
 function finish(step: Step): Plan {
   const hypothesis = findCondition(step.status.conditions, 'HypothesisHolds');
-  const aborted = step.status.report?.verdict === 'Aborted';
-  const dryRun = step.status.report?.verdict === 'DryRun';
+  const aborted = Boolean(step.status.abort);
   // Every probe that ran has passed by now (a broken one set False on the way).
   if (!aborted && hypothesis?.status === 'Unknown') {
     step.condition(
@@ -353,15 +430,14 @@ function finish(step: Step): Plan {
     );
   }
   step.status.completionTime = step.now.toISOString();
-  step.status.report = summarize(step.status, step.now, {
-    aborted,
-    dryRun,
-    summary: step.status.report?.summary,
-  });
-  if (aborted) step.succeeded('False', 'Aborted', step.status.report.summary ?? 'aborted');
-  else if (findCondition(step.status.conditions, 'HypothesisHolds')?.status === 'False') {
-    step.succeeded('False', 'HypothesisFailed', step.status.report.summary ?? 'the hypothesis did not hold');
-  } else step.succeeded('True', 'Completed', step.status.report.summary ?? 'completed');
+  step.status.report = summarize(step.status, step.now);
+  const summary = step.status.report.summary ?? '';
+  if (aborted) step.succeeded('False', 'Aborted', summary);
+  else if (findCondition(step.status.conditions, 'Injected')?.reason === 'InjectionFailed') {
+    step.succeeded('False', 'InjectionFailed', summary);
+  } else if (findCondition(step.status.conditions, 'HypothesisHolds')?.status === 'False') {
+    step.succeeded('False', 'HypothesisFailed', summary);
+  } else step.succeeded('True', 'Completed', summary);
   return step.plan();
 }
 
@@ -372,9 +448,24 @@ function terminal(step: Step, reason: Reason, message: string): Plan {
   return step.plan();
 }
 
-function abort(step: Step, why: string): void {
-  step.status.report = { ...step.status.report, verdict: 'Aborted', summary: `aborted: ${why}` };
+function abort(step: Step, reason: NonNullable<ChaosExperimentStatus['abort']>['reason'], why: string): void {
+  step.status.abort = { reason, message: why.slice(0, 4096), time: step.now.toISOString() };
   step.succeeded('Unknown', 'Recovering', `aborting: ${why}`);
+}
+
+function timeouts(step: Step) {
+  return step.observed.timeouts ?? defaultRunTimeouts;
+}
+
+/**
+ * When a node agent recovers on its own whatever happens: the agent has its timeout to apply the
+ * fault, the fault its duration, and a grace on top. Computed once, from the run's facts, so a
+ * replayed step hands over the same deadline.
+ */
+function injectionDeadline(step: Step): Date {
+  const start = Date.parse(step.status.injectionStartTime ?? step.now.toISOString());
+  const duration = parseDuration(step.observed.experiment.spec.duration);
+  return new Date(start + timeouts(step).agentMs + duration + deadlineGraceMs);
 }
 
 function scheduleProbes(step: Step, phase: 'before' | 'during' | 'after'): void {
@@ -386,15 +477,6 @@ function scheduleProbes(step: Step, phase: 'before' | 'during' | 'after'): void 
   } else if (schedule.nextDueInMs !== undefined) {
     step.requeue(schedule.nextDueInMs);
   }
-}
-
-/** Pending records may have been applied by a run that crashed before writing status: recover them too. */
-function activeRecords(status: ChaosExperimentStatus): TargetRecord[] {
-  return (status.targets ?? []).filter((t) => t.state === 'injected' || t.state === 'pending');
-}
-
-function recoverAll(step: Step, records: TargetRecord[]): void {
-  for (const record of records) step.actions.push({ type: 'recover', record, fault: faultOf(step, record) });
 }
 
 /** How often a run held back by maxConcurrentExperiments looks again, besides being woken. */

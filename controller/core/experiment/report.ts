@@ -3,11 +3,7 @@ import type { ChaosExperimentStatus, RunReport } from '../../api/types.generated
 import { findCondition } from '../conditions.ts';
 import { formatDuration } from '../duration.ts';
 
-export function summarize(
-  status: ChaosExperimentStatus,
-  now: Date,
-  options: { aborted: boolean; dryRun: boolean; summary?: string },
-): RunReport {
+export function summarize(status: ChaosExperimentStatus, now: Date): RunReport {
   const targets = status.targets ?? [];
   const hit = new Set(targets.filter((t) => t.injectedAt).map((t) => `${t.namespace ?? ''}/${t.name}`)).size;
   const start = status.startTime ? Date.parse(status.startTime) : undefined;
@@ -19,10 +15,7 @@ export function summarize(
     .map((t) => t.recoveredAt)
     .filter(Boolean)
     .map((t) => Date.parse(t!));
-  const recoveringSince =
-    findCondition(status.conditions, 'Succeeded')?.reason === 'Recovering'
-      ? Date.parse(findCondition(status.conditions, 'Succeeded')!.lastTransitionTime)
-      : undefined;
+  const recoveringSince = status.recoveryStartTime ? Date.parse(status.recoveryStartTime) : undefined;
   const report: RunReport = { targetsHit: hit };
   if (start !== undefined && injectedTimes.length)
     report.timeToInjectSeconds = (Math.max(...injectedTimes) - start) / 1000;
@@ -31,12 +24,15 @@ export function summarize(
   }
   const hypothesis = findCondition(status.conditions, 'HypothesisHolds');
   const took = start !== undefined ? ` in ${formatDuration(now.getTime() - start)}` : '';
-  if (options.dryRun) {
+  if (status.dryRun) {
     report.verdict = 'DryRun';
     report.summary = `dry run: ${targets.length} target record(s) would be hit; nothing was injected`;
-  } else if (options.aborted) {
+  } else if (status.abort) {
     report.verdict = 'Aborted';
-    report.summary = `${options.summary ?? 'aborted'}; ${hit} target(s) were hit and recovered`;
+    report.summary = `aborted: ${status.abort.message}; ${hit} target(s) were hit and recovered`;
+  } else if (findCondition(status.conditions, 'Injected')?.reason === 'InjectionFailed') {
+    report.verdict = 'Failed';
+    report.summary = `no fault could be injected: ${findCondition(status.conditions, 'Injected')!.message}`;
   } else if (hypothesis?.status === 'False') {
     report.verdict = 'Failed';
     report.summary = `the hypothesis did not hold: ${hypothesis.message}; ${hit} target(s) hit and recovered${took}`;

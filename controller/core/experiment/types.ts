@@ -6,6 +6,7 @@ import type {
   TargetRecord,
 } from '../../api/types.generated.ts';
 import type { PolicyInput } from '../policy.ts';
+import type { InjectionObservation, RunTimeouts } from './agent-reports.ts';
 
 /** A pod (or, in standalone mode, a process or network namespace) that the selector matches now. */
 export interface Candidate {
@@ -46,6 +47,10 @@ export interface ObservedExperiment {
    * so its result reaches the pull request that merged it even after later merges.
    */
   revision?: string;
+  /** The run's ChaosInjections as the cache shows them, by name (only needed during a run). */
+  injections?: ReadonlyMap<string, InjectionObservation>;
+  /** Agent and recovery timeouts (defaultRunTimeouts when absent). */
+  timeouts?: RunTimeouts;
   now: Date;
 }
 
@@ -54,7 +59,8 @@ export type ProbePhase = 'before' | 'during' | 'after';
 export type Action =
   | { type: 'addFinalizer' }
   | { type: 'removeFinalizer' }
-  | { type: 'inject'; record: TargetRecord; fault: Fault }
+  /** For a node fault, `deadline` is when the agent recovers on its own (the dead-man switch). */
+  | { type: 'inject'; record: TargetRecord; fault: Fault; deadline?: Date }
   | { type: 'recover'; record: TargetRecord; fault: Fault }
   | { type: 'runProbes'; phase: ProbePhase; names: string[] };
 
@@ -76,7 +82,25 @@ export interface Plan {
 
 /** What happened when an action ran. */
 export type Outcome =
-  | { type: 'inject' | 'recover'; recordKey: string; ok: true; at: Date }
+  | {
+      type: 'inject';
+      recordKey: string;
+      ok: true;
+      at: Date;
+      /** A node fault handed to its agent: the ChaosInjection's name. The record stays pending until the agent reports. */
+      handedOver?: string;
+    }
+  | {
+      type: 'recover';
+      recordKey: string;
+      ok: true;
+      at: Date;
+      /**
+       * Nothing of the fault is left (a pod fault, or the ChaosInjection is gone). False: removal was
+       * asked for and the agent's finalizer holds the object until it has undone the change.
+       */
+      gone: boolean;
+    }
   | {
       type: 'inject' | 'recover';
       recordKey: string;
@@ -85,11 +109,6 @@ export type Outcome =
       message: string;
       /** Worth another try with back-off (API trouble). */
       retryable: boolean;
-      /**
-       * Under way but not confirmed (a node agent has not reported yet): the record keeps its
-       * state and the run looks again soon; not an error.
-       */
-      pending?: boolean;
     }
   | {
       type: 'probe';

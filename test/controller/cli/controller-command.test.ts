@@ -5,8 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { UsageError } from '../../../controller/cli/command.ts';
-import { controllerHelp, policyRepositoryFromFlags } from '../../../controller/cli/controller-command.ts';
+import { type CommandIo, UsageError } from '../../../controller/cli/command.ts';
+import {
+  controllerCommand,
+  controllerHelp,
+  policyRepositoryFromFlags,
+} from '../../../controller/cli/controller-command.ts';
 
 const TOKEN = 'ghs_cliPolicyToken_77e1';
 let workspace: string;
@@ -95,6 +99,23 @@ test('the help names every flag', () => {
     '--policy-path',
     '--policy-poll',
     '--policy-credentials',
+    '--agent-timeout',
+    '--recovery-timeout',
   ])
     assert.ok(controllerHelp.includes(flag), flag);
+});
+
+test('--agent-timeout and --recovery-timeout take durations in range; mistakes are usage errors', async () => {
+  const io: CommandIo = { stdout: () => {}, stderr: () => {} };
+  for (const argv of [
+    ['--agent-timeout', 'soon'],
+    ['--agent-timeout', '0s'],
+    ['--recovery-timeout', '2d'],
+  ]) {
+    await assert.rejects(controllerCommand(argv, io), (error: unknown) => {
+      assert.ok(error instanceof UsageError, `${argv.join(' ')}: ${error}`);
+      assert.match((error as Error).message, new RegExp(argv[0]!));
+      return true;
+    });
+  }
 });

@@ -2,6 +2,7 @@
 // some), folds outcomes in, "writes" the status and advances a fake clock to the requested time.
 import { experimentFinalizer } from '../../../../controller/api/contract.ts';
 import type { ChaosExperiment, ChaosExperimentSpec } from '../../../../controller/api/types.generated.ts';
+import type { InjectionObservation } from '../../../../controller/core/experiment/agent-reports.ts';
 import { applyOutcomes } from '../../../../controller/core/experiment/apply-outcomes.ts';
 import { planExperiment } from '../../../../controller/core/experiment/plan-experiment.ts';
 import {
@@ -28,6 +29,11 @@ export interface WorldOptions {
   probe?: (name: string, phase: string, world: World) => 'Passed' | 'Failed' | 'Error';
   /** Decides each injection; default: success. */
   inject?: (key: string) => { ok: true } | { ok: false; retryable: boolean; message: string };
+  /**
+   * Node agents: node faults are handed over as ChaosInjections, and the agent answers through the
+   * cache on the next step (inject or refuse), or never (silent). Without it, node faults apply at once.
+   */
+  agent?: { onCreate: 'inject' | 'refuse' | 'silent'; onDelete: 'recover' | 'silent' };
 }
 
 export function pods(count: number, namespace = 'shop'): Candidate[] {
@@ -50,6 +56,10 @@ export class World {
   /** How many times each record key was injected / recovered by the world. */
   readonly injections = new Map<string, number>();
   readonly recoveries = new Map<string, number>();
+  /** The ChaosInjections as the cache would show them, when an agent is simulated. */
+  readonly children = new Map<string, InjectionObservation>();
+  /** Delete requests the world received, by injection name. */
+  readonly deletes = new Map<string, number>();
   steps = 0;
 
   constructor(options: WorldOptions) {
@@ -79,6 +89,7 @@ export class World {
         activeExperiments: this.options.activeExperiments ?? 0,
       },
       ...(this.options.revision ? { revision: this.options.revision } : {}),
+      ...(this.options.agent ? { injections: new Map(this.children) } : {}),
       ...(this.options.policySourceProblems
         ? { policySourceProblems: this.options.policySourceProblems }
         : {}),
@@ -89,6 +100,7 @@ export class World {
   /** One reconcile: plan, act, write status, move the clock as requested. Returns the wait. */
   step(options: { dropStatusWrite?: boolean } = {}): number | undefined {
     this.steps++;
+    this.agentsAnswer();
     const plan = planExperiment(this.observed());
     const outcomes: Outcome[] = [];
     for (const action of plan.actions) {
@@ -102,6 +114,18 @@ export class World {
         this.experiment.metadata.finalizers = this.experiment.metadata.finalizers?.filter(
           (f) => f !== experimentFinalizer,
         );
+      } else if (action.type === 'inject' && this.options.agent && action.deadline) {
+        const key = recordKey(action.record);
+        const name = `inj-${key.replaceAll('/', '-')}`;
+        if (!this.children.has(name)) this.children.set(name, { deleting: false });
+        outcomes.push({ type: 'inject', recordKey: key, ok: true, at: new Date(this.now), handedOver: name });
+      } else if (action.type === 'recover' && this.options.agent && action.record.injection) {
+        const key = recordKey(action.record);
+        const name = action.record.injection;
+        this.deletes.set(name, (this.deletes.get(name) ?? 0) + 1);
+        const child = this.children.get(name);
+        if (child) child.deleting = true;
+        outcomes.push({ type: 'recover', recordKey: key, ok: true, at: new Date(this.now), gone: !child });
       } else if (action.type === 'inject') {
         const key = recordKey(action.record);
         const result = this.options.inject?.(key) ?? { ok: true as const };
@@ -121,7 +145,7 @@ export class World {
       } else if (action.type === 'recover') {
         const key = recordKey(action.record);
         this.recoveries.set(key, (this.recoveries.get(key) ?? 0) + 1);
-        outcomes.push({ type: 'recover', recordKey: key, ok: true, at: new Date(this.now) });
+        outcomes.push({ type: 'recover', recordKey: key, ok: true, at: new Date(this.now), gone: true });
       } else {
         for (const name of action.names) {
           const outcome = this.options.probe?.(name, action.phase, this) ?? 'Passed';
@@ -140,8 +164,36 @@ export class World {
       this.experiment.status = applyOutcomes(plan.status, outcomes);
       this.events.push(...plan.events);
     }
+    // An agent's report is a cache event: it wakes the experiment before any timer would.
+    if (this.agentWillAct()) return 0;
     if (plan.requeueAfterMs !== undefined) this.now = new Date(this.now.getTime() + plan.requeueAfterMs);
     return plan.requeueAfterMs;
+  }
+
+  /** The simulated agents act on what was created or deleted before this step. */
+  private agentsAnswer(): void {
+    const agent = this.options.agent;
+    if (!agent) return;
+    for (const [name, child] of this.children) {
+      if (child.deleting) {
+        if (agent.onDelete === 'recover') this.children.delete(name);
+        continue;
+      }
+      if (child.injected || agent.onCreate === 'silent') continue;
+      child.injected =
+        agent.onCreate === 'inject'
+          ? { status: 'True', reason: 'Injected', message: 'in place' }
+          : { status: 'False', reason: 'NetemUnavailable', message: 'the kernel lacks sch_netem' };
+      if (agent.onCreate === 'inject') child.injectedAt = this.now.toISOString();
+    }
+  }
+
+  private agentWillAct(): boolean {
+    const agent = this.options.agent;
+    if (!agent) return false;
+    return [...this.children.values()].some((child) =>
+      child.deleting ? agent.onDelete === 'recover' : !child.injected && agent.onCreate !== 'silent',
+    );
   }
 
   /** Steps until the plan stops asking to come back (bounded). */
