@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type KubeApiServer, startKubeApiServer } from './index.ts';
-import { FIXTURE_CRD_DIRECTORY } from './test-support.ts';
+import { adminFetch, FIXTURE_CRD_DIRECTORY } from './test-support.ts';
 
 const drills = '/apis/fixtures.chaoscraft.io/v1alpha1/namespaces/default/drills';
 const drill = (name: string, spec: Record<string, unknown>) => ({
@@ -18,7 +18,7 @@ describe('request content types', () => {
 
   const send = async (method: string, path: string, contentType: string | undefined, body: string) => {
     const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {};
-    const response = await fetch(`${server.url}${path}`, { method, headers, body });
+    const response = await adminFetch(server, `${path}`, { method, headers, body });
     return {
       status: response.status,
       warnings: response.headers.get('warning'),

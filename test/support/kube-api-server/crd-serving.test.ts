@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type KubeApiServer, startKubeApiServer } from './index.ts';
 import { type Kubectl, kubectlFor, kubectlMissing } from './kubectl-runner.ts';
+import { adminFetch } from './test-support.ts';
 
 const CRDS = fileURLToPath(new URL('../../../charts/chaoscraft/crds', import.meta.url));
 
@@ -20,7 +21,7 @@ describe('CRDs as objects and schemas', () => {
 
   it('serves each loaded CRD, established, for reading only', async () => {
     const list = (await (
-      await fetch(`${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`)
+      await adminFetch(server, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`)
     ).json()) as {
       items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[];
     };
@@ -30,15 +31,16 @@ describe('CRDs as objects and schemas', () => {
       (condition) => condition.type === 'Established',
     );
     assert.equal(established?.status, 'True');
-    const deleted = await fetch(
-      `${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/chaosexperiments.chaoscraft.io`,
+    const deleted = await adminFetch(
+      server,
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/chaosexperiments.chaoscraft.io`,
       { method: 'DELETE' },
     );
     assert.equal(deleted.status, 405);
   });
 
   it('publishes each custom resource schema in OpenAPI v3, tagged with its group/version/kind', async () => {
-    const document = (await (await fetch(`${server.url}/openapi/v3/apis/chaoscraft.io/v1alpha1`)).json()) as {
+    const document = (await (await adminFetch(server, `/openapi/v3/apis/chaoscraft.io/v1alpha1`)).json()) as {
       components: {
         schemas: Record<string, { 'x-kubernetes-group-version-kind': unknown[]; properties: object }>;
       };

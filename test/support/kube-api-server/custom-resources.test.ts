@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { loadCrdDirectory } from './crd-loader.ts';
 import { type KubeApiServer, kubeConfigFor, startKubeApiServer } from './index.ts';
-import { FIXTURE_CRD_DIRECTORY } from './test-support.ts';
+import { adminFetch, FIXTURE_CRD_DIRECTORY } from './test-support.ts';
 
 type Drill = {
   apiVersion: string;
@@ -261,7 +261,7 @@ describe('custom resources from a CRD directory', () => {
 
   it('serves a Table with printer columns, JSONPath filters and a human Age', async () => {
     clock = new Date(now.getTime() + 150_000);
-    const response = await fetch(`${server.url}/apis/${group}/${version}/namespaces/default/drills`, {
+    const response = await adminFetch(server, `/apis/${group}/${version}/namespaces/default/drills`, {
       headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
     });
     assert.equal(response.status, 200);

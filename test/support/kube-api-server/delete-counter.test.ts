@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type KubeApiServer, makeRunningPod, startKubeApiServer } from './index.ts';
+import { adminFetch } from './test-support.ts';
 
 let server: KubeApiServer;
 before(async () => {
@@ -10,7 +11,7 @@ before(async () => {
 after(() => server.close());
 
 const deletePod = (name: string, body?: unknown) =>
-  fetch(`${server.url}/api/v1/namespaces/default/pods/${name}`, {
+  adminFetch(server, `/api/v1/namespaces/default/pods/${name}`, {
     method: 'DELETE',
     headers: { 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

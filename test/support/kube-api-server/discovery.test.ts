@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApisApi, CoreApi, type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { type KubeApiServer, kubeConfigFor, makeRunningPod, startKubeApiServer } from './index.ts';
-import { FIXTURE_CRD_DIRECTORY } from './test-support.ts';
+import { adminFetch, FIXTURE_CRD_DIRECTORY } from './test-support.ts';
 
 interface ResourceEntry {
   name: string;
@@ -18,7 +18,7 @@ describe('discovery and protocol', () => {
   let server: KubeApiServer;
   let config: KubeConfig;
   const getJson = async (path: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${server.url}${path}`, { headers });
+    const response = await adminFetch(server, `${path}`, { headers });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -41,8 +41,11 @@ describe('discovery and protocol', () => {
       'apiextensions.k8s.io',
       'apps',
       'argoproj.io',
+      'authentication.k8s.io',
+      'authorization.k8s.io',
       'coordination.k8s.io',
       'fixtures.chaoscraft.io',
+      'rbac.authorization.k8s.io',
     ]);
   });
 
@@ -100,7 +103,7 @@ describe('discovery and protocol', () => {
     assert.equal(cells[6], 'n9');
 
     const controller = new AbortController();
-    const response = await fetch(`${server.url}/api/v1/namespaces/tables/pods?watch=true`, {
+    const response = await adminFetch(server, `/api/v1/namespaces/tables/pods?watch=true`, {
       headers: { Accept: accept },
       signal: controller.signal,
     });
@@ -122,14 +125,14 @@ describe('discovery and protocol', () => {
     assert.equal(unknownPath.status, 404);
     assert.equal(unknownPath.body.reason, 'NotFound');
 
-    const badJson = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, {
+    const badJson = await adminFetch(server, `/api/v1/namespaces/default/configmaps`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{not json',
     });
     assert.equal(badJson.status, 400);
 
-    const applyPatch = await fetch(`${server.url}/api/v1/namespaces/tables/pods/table-pod`, {
+    const applyPatch = await adminFetch(server, `/api/v1/namespaces/tables/pods/table-pod`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/apply-patch+yaml' },
       body: 'metadata: {}',
@@ -137,18 +140,18 @@ describe('discovery and protocol', () => {
     assert.equal(applyPatch.status, 415);
     assert.equal(((await applyPatch.json()) as { reason: string }).reason, 'UnsupportedMediaType');
 
-    const wrongMethod = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/x`, {
+    const wrongMethod = await adminFetch(server, `/api/v1/namespaces/default/configmaps/x`, {
       method: 'POST',
       body: '{}',
     });
     assert.equal(wrongMethod.status, 405);
-    const createEverywhere = await fetch(`${server.url}/api/v1/pods`, { method: 'POST', body: '{}' });
+    const createEverywhere = await adminFetch(server, `/api/v1/pods`, { method: 'POST', body: '{}' });
     assert.equal(createEverywhere.status, 405);
   });
 
   it('validates but stores nothing with dryRun=All', async () => {
     const before = server.resourceVersion;
-    const response = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?dryRun=All`, {
+    const response = await adminFetch(server, `/api/v1/namespaces/default/configmaps?dryRun=All`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ metadata: { name: 'dry' }, data: { a: 'b' } }),

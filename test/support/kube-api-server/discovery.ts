@@ -21,7 +21,7 @@ function resourceEntries(type: ResourceType): JsonObject[] {
     singularName: type.singular,
     namespaced: type.namespaced,
     kind: type.kind,
-    verbs: ALL_VERBS,
+    verbs: type.review ? ['create'] : ALL_VERBS,
   };
   if (type.shortNames.length > 0) entry.shortNames = type.shortNames;
   if (type.categories.length > 0) entry.categories = type.categories;

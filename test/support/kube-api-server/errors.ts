@@ -40,6 +40,8 @@ export type KubeApiErrorCode =
   | 'NotAcceptable'
   | 'InternalError'
   | 'RequestEntityTooLarge'
+  | 'Unauthorized'
+  | 'Forbidden'
   | 'Injected';
 
 export class KubeApiError extends Error {

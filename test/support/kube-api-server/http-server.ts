@@ -1,11 +1,20 @@
 // The HTTP front: routing, injected latency/failures, request accounting, errors as metav1.Status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Authenticator,
+  impersonationRequest,
+  serviceAccountOf,
+  type UserInfo,
+} from './authentication.ts';
 import type { Cluster } from './cluster.ts';
 import { warningHeaderValue } from './content-types.ts';
 import type { DeleteCounter } from './delete-counter.ts';
 import { internalError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { routeRequest } from './http-routing.ts';
+import { authorize, forbiddenError } from './rbac-authorizer.ts';
+import { type RequestAttributes, type ResourceAttributes, requestAttributes } from './request-attributes.ts';
 import { readBody, responseFormat, verbFor } from './request-parsing.ts';
 import { handleResourceCall } from './resource-handlers.ts';
 import type { KubeVerb, RequestRecord, TestControls } from './test-controls.ts';
@@ -14,6 +23,7 @@ import { serveWatch } from './watch-stream.ts';
 export interface HttpFrontOptions {
   cluster: Cluster;
   controls: TestControls;
+  authenticator: Authenticator;
   /** Notes every DELETE of one object (delete-counter.ts). */
   deletes?: DeleteCounter;
   bookmarkIntervalMs: number;
@@ -39,14 +49,16 @@ function sendError(response: ServerResponse, error: KubeApiError): void {
   sendJson(response, error.httpStatus, error.toStatus());
 }
 
-export function createHttpFront(options: HttpFrontOptions): Server {
-  const server = createServer((request, response) => {
+/** Plain HTTP, or HTTPS with `tls` (kubectl sends credentials only over TLS). */
+export function createHttpFront(options: HttpFrontOptions, tls?: { key: string; cert: string }): Server {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     handle(options, request, response).catch((error: unknown) => {
       const apiError =
         error instanceof KubeApiError ? error : internalError((error as Error)?.message ?? String(error));
       sendError(response, apiError);
     });
-  });
+  };
+  const server = tls ? createTlsServer(tls, listener) : createServer(listener);
   server.keepAliveTimeout = 5_000;
   return server;
 }
@@ -79,6 +91,8 @@ async function handle(
   };
   response.on('finish', log);
   response.on('close', log);
+
+  const user = authenticateAndAuthorize(options, request, url, method, record);
 
   const target = routeRequest({
     registry: cluster.registry,
@@ -143,7 +157,8 @@ async function handle(
     return;
   }
 
-  const bodyText = method === 'GET' ? '' : await readBody(request);
+  const bodyBytes = method === 'GET' ? Buffer.alloc(0) : await readBody(request);
+  const bodyText = bodyBytes.toString('utf8');
   if (verb === 'delete' && target.name !== undefined && options.deletes) {
     const done = options.deletes.begin({ ...target, name: target.name, cluster, bodyText });
     response.once('close', () => done(response.statusCode));
@@ -158,10 +173,75 @@ async function handle(
     query: url.searchParams,
     contentType: request.headers['content-type'],
     bodyText,
+    bodyBytes,
     format,
+    user,
   });
   if (result.warnings && result.warnings.length > 0) {
     response.setHeader('Warning', result.warnings.map(warningHeaderValue));
   }
   sendJson(response, result.status, result.body);
+}
+
+/** Authentication, impersonation and RBAC, before anything else looks at the request (401, then 403). */
+function authenticateAndAuthorize(
+  options: HttpFrontOptions,
+  request: IncomingMessage,
+  url: URL,
+  method: string,
+  record: RequestRecord,
+): UserInfo {
+  const store = options.cluster.store;
+  let user = options.authenticator.authenticate(request.headers);
+  record.user = user.username;
+  const deny = (attributes: RequestAttributes, reason: string) => {
+    record.forbidden = true;
+    return forbiddenError(user, attributes, reason);
+  };
+  const impersonation = impersonationRequest(request.headers);
+  if (impersonation) {
+    const impersonated = impersonation.user;
+    const account = serviceAccountOf(impersonated.username);
+    const targets: RequestAttributes[] = [
+      account
+        ? { ...impersonate('serviceaccounts', account.name), namespace: account.namespace }
+        : impersonate('users', impersonated.username),
+      ...impersonation.requestedGroups.map((group) => impersonate('groups', group)),
+    ];
+    for (const target of targets) {
+      const decision = authorize(store, user, target);
+      if (!decision.allowed) throw deny(target, decision.reason);
+    }
+    user = impersonated;
+    record.user = user.username;
+  }
+  const attributes = requestAttributes({ method, pathname: url.pathname, query: url.searchParams });
+  const decision = authorize(store, user, attributes);
+  if (!decision.allowed) {
+    // Refused before routing: the record says what was asked, as the authorizer saw it.
+    if (attributes.kind === 'resource') {
+      Object.assign(record, {
+        verb: attributes.verb as KubeVerb,
+        resource: attributes.resource,
+        ...(attributes.subresource ? { subresource: attributes.subresource } : {}),
+        ...(attributes.namespace ? { namespace: attributes.namespace } : {}),
+        ...(attributes.name ? { name: attributes.name } : {}),
+      });
+    }
+    throw deny(attributes, decision.reason);
+  }
+  return user;
+}
+
+function impersonate(resource: string, name: string): ResourceAttributes {
+  return {
+    kind: 'resource',
+    verb: 'impersonate',
+    group: '',
+    version: '',
+    resource,
+    subresource: '',
+    namespace: '',
+    name,
+  };
 }

@@ -1,5 +1,7 @@
 // An in-process kube-apiserver for tests: `startKubeApiServer(options)` and its test controls.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_USER, Authenticator, type UserSpec } from './authentication.ts';
 import { Cluster, defaultIdentity } from './cluster.ts';
 import { loadCrdDirectory, resourceTypesFromCrd, servedCrd } from './crd-loader.ts';
 import { DeleteCounter, type DeleteRecord } from './delete-counter.ts';
@@ -10,6 +12,7 @@ import { startGarbageCollector } from './garbage-collector.ts';
 import { createHttpFront } from './http-server.ts';
 import { startKubelet } from './kubelet.ts';
 import { metadataOf } from './object-store.ts';
+import { defaultRbacObjects } from './rbac-defaults.ts';
 import { startReplicaSetController } from './replicaset-controller.ts';
 import { ResourceRegistry } from './resource-registry.ts';
 import {
@@ -25,12 +28,15 @@ import {
   type RequestRecord,
   TestControls,
 } from './test-controls.ts';
+import { testServerCertificate } from './tls-certificate.ts';
 import type { WatchDelay } from './watch-delay.ts';
 import { createObject, type PatchType, patchObject } from './write-operations.ts';
 
+export type { UserInfo, UserSpec } from './authentication.ts';
 export type { DeleteRecord } from './delete-counter.ts';
 export { KubeApiError } from './errors.ts';
-export { kubeConfigFor, writeKubeconfigFile } from './kubeconfig.ts';
+export { type KubeconfigOptions, kubeConfigFor, writeKubeconfigFile } from './kubeconfig.ts';
+export { readManifestFile } from './manifest-files.ts';
 export { makeRunningPod, type RunningPodOptions } from './pod-factory.ts';
 export type { FailNextOptions, RequestMatch, RequestRecord } from './test-controls.ts';
 export type { WatchDelay } from './watch-delay.ts';
@@ -81,6 +87,11 @@ export interface KubeApiServerOptions {
   watchDelay?: WatchDelay;
   /** Port to listen on, on 127.0.0.1 (default 0: any free port). */
   port?: number;
+  /**
+   * Users with bearer tokens, besides `admin` (kubernetes-admin, system:masters). What they may do is
+   * decided by the RBAC objects stored in the server; without bindings, only discovery and self-reviews.
+   */
+  users?: UserSpec[];
 }
 
 export interface ObjectAddress {
@@ -93,6 +104,11 @@ export interface ObjectAddress {
 export interface KubeApiServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
+  /**
+   * The same server over HTTPS (a fixed self-signed certificate: skip verification). kubectl sends
+   * credentials only over TLS, so its kubeconfigs point here; over plain HTTP it is system:anonymous.
+   */
+  readonly tlsUrl: string;
   readonly port: number;
   /** The current (latest) resourceVersion. */
   readonly resourceVersion: string;
@@ -127,6 +143,12 @@ export interface KubeApiServer {
     address: ObjectAddress & { patch: unknown; patchType?: PatchType; subresource?: 'status' },
   ): JsonObject;
   delete(address: ObjectAddress & { options?: DeleteOptionsBody }): void;
+  /** Registers a user (again: same token) and returns its bearer token, which `kubeConfigFor(server, { user })` carries. */
+  addUser(user: UserSpec): string;
+  /** The bearer token of a registered user (throws for unknown users). */
+  tokenFor(user: string): string;
+  /** Requests refused by authorization (RBAC 403s, not injected failures), from the bounded request log. */
+  forbiddenRequests(match?: { user?: string }): RequestRecord[];
   close(): Promise<void>;
 }
 
@@ -208,6 +230,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     initialNamespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
   );
   seedObjects(cluster, crds.map(servedCrd));
+  seedObjects(cluster, defaultRbacObjects());
+  const authenticator = new Authenticator([ADMIN_USER, ...(options.users ?? [])]);
 
   const deletes = new DeleteCounter();
   const controls = new TestControls({
@@ -215,23 +239,29 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     watchDelay: options.watchDelay,
   });
   let address = '127.0.0.1:0';
-  const httpServer = createHttpFront({
+  const front = {
     cluster,
     controls,
+    authenticator,
     deletes,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     serverAddress: () => address,
-  });
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  };
+  const httpServer = createHttpFront(front);
+  const tlsServer = createHttpFront(front, await testServerCertificate());
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  const port = await listen(httpServer, options.port ?? 0);
+  const tlsPort = await listen(tlsServer, 0);
   address = `127.0.0.1:${port}`;
 
   return {
     url: `http://${address}`,
     port,
+    tlsUrl: `https://127.0.0.1:${tlsPort}`,
     get resourceVersion() {
       return String(cluster.store.currentRevision);
     },
@@ -291,11 +321,21 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         options: target.options ?? {},
       });
     },
+    addUser: (user) => authenticator.addUser(user),
+    tokenFor: (user) => authenticator.tokenFor(user),
+    forbiddenRequests: (match = {}) =>
+      controls.requestLog.filter(
+        (record) => record.forbidden && (match.user === undefined || record.user === match.user),
+      ),
     close: async () => {
       cluster.close();
       cluster.hub.dropAll({ abrupt: false });
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const server of [httpServer, tlsServer]) server.closeAllConnections();
+      await Promise.all(
+        [httpServer, tlsServer].map(
+          (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+        ),
+      );
     },
   };
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeKubeconfigFile } from './kubeconfig.ts';
+import { type ServerLocation, writeKubeconfigFile } from './kubeconfig.ts';
 
 export const KUBECTL = '/usr/bin/kubectl';
 /** `false`, or why kubectl tests are skipped. */
@@ -25,9 +25,15 @@ export interface Kubectl {
   close(): Promise<void>;
 }
 
-export async function kubectlFor(server: { url: string }): Promise<Kubectl> {
+/** kubectl as `options.user` (a user the server knows; default `admin`). */
+export async function kubectlFor(server: ServerLocation, options: { user?: string } = {}): Promise<Kubectl> {
   const directory = await mkdtemp(join(tmpdir(), 'kubectl-test-'));
-  const kubeconfig = await writeKubeconfigFile({ server, path: join(directory, 'kubeconfig') });
+  const kubeconfig = await writeKubeconfigFile({
+    server,
+    path: join(directory, 'kubeconfig'),
+    user: options.user,
+    tls: true,
+  });
   // A private cache directory keeps discovery caches of ephemeral ports out of $HOME.
   const baseArgs = [
     '--kubeconfig',

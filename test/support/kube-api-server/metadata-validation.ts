@@ -9,8 +9,27 @@ const QUALIFIED_NAME =
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Namespaces (and nodes' peers) use DNS-1123 labels; most other kinds use subdomains. */
+/** RBAC objects are named by path segments, so `system:discovery` is a valid name. */
+const PATH_SEGMENT_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+function pathSegmentCauses(name: string): StatusCause[] {
+  const problem =
+    name === '.' || name === '..'
+      ? `may not be '${name}'`
+      : name.includes('/')
+        ? "may not contain '/'"
+        : name.includes('%')
+          ? "may not contain '%'"
+          : undefined;
+  if (!problem) return [];
+  return [
+    { reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` },
+  ];
+}
+
 export function nameCauses(options: { name: string; kind: string }): StatusCause[] {
   const { name, kind } = options;
+  if (PATH_SEGMENT_NAMED.has(kind)) return pathSegmentCauses(name);
   const isLabel = kind === 'Namespace';
   const valid = isLabel
     ? name.length <= 63 && DNS1123_LABEL.test(name)

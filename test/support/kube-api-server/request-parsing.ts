@@ -25,8 +25,8 @@ export function verbFor(method: string, hasName: boolean, query: URLSearchParams
   }
 }
 
-/** The body as text; over 3 MiB it is read to the end (so the client gets the answer) and refused with 413. */
-export async function readBody(request: IncomingMessage): Promise<string> {
+/** The body as bytes; over 3 MiB it is read to the end (so the client gets the answer) and refused with 413. */
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -35,7 +35,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
     if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(buffer);
   }
   if (size > MAX_REQUEST_BODY_BYTES) throw requestEntityTooLargeError();
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function parseJsonBody(text: string): unknown {

@@ -1,10 +1,13 @@
 // Dispatches a resource request (get/list/create/update/patch/delete/deletecollection) to the operations
 // and shapes the answer (JSON or Table). Watches are handed to watch-stream.ts by the server.
+import { answerReview } from './access-reviews.ts';
+import type { UserInfo } from './authentication.ts';
 import type { Cluster } from './cluster.ts';
 import { decodeObjectBody, patchTypeFor } from './content-types.ts';
 import { type DeleteOptionsBody, deleteCollection, deleteObject } from './delete-operations.ts';
 import { badRequestError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { listBody, listObjects } from './list-operations.ts';
+import { decodeProtobufReview, isProtobuf } from './protobuf-reviews.ts';
 import { integerParam, parseJsonBody, type ResponseFormat } from './request-parsing.ts';
 import type { JsonObject, ResourceType } from './resource-types.ts';
 import { scaleOf, writeScale } from './scale-subresource.ts';
@@ -22,7 +25,11 @@ export interface ResourceCall {
   query: URLSearchParams;
   contentType: string | undefined;
   bodyText: string;
+  /** The body as received, for the one binary format read here (protobuf reviews). */
+  bodyBytes?: Buffer;
   format: ResponseFormat;
+  /** Who asks (after impersonation): reviews answer for this user. */
+  user: UserInfo;
 }
 
 export interface HandlerResult {
@@ -118,6 +125,14 @@ export function handleResourceCall(call: ResourceCall): HandlerResult {
     throw methodNotAllowedError(
       `${call.verb} on ${type.plural}: the API test server serves the CRDs it was started with and cannot change them`,
     );
+  }
+  if (type.review) {
+    if (call.verb !== 'create')
+      throw methodNotAllowedError(`${call.verb} is not supported on ${type.plural}`);
+    const body = isProtobuf(call.contentType)
+      ? decodeProtobufReview(call.bodyBytes ?? Buffer.from(call.bodyText))
+      : decodeObjectBody(call.contentType, call.bodyText);
+    return { status: 201, body: answerReview({ store: cluster.store, type, user: call.user, body }) };
   }
   if (call.subresource === 'scale' && type.scaleSubresource) return handleScaleCall(call, dryRun);
   const subresource = subresourceFor(call);

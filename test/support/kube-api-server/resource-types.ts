@@ -37,6 +37,11 @@ export interface ResourceType {
   strategicMergePatch: boolean;
   /** Served for reading only (the CRDs the server was started with); writes get 405. */
   readOnly?: boolean;
+  /**
+   * A review: created only, never stored, answered with the request plus a computed status
+   * (SelfSubjectAccessReview and friends, access-reviews.ts).
+   */
+  review?: boolean;
   source: 'builtin' | 'crd';
 }
 
@@ -177,6 +182,18 @@ export function builtinResourceTypes(): ResourceType[] {
       categories: [],
       statusSubresource: false,
     }),
+    builtin({
+      group: '',
+      version: 'v1',
+      plural: 'serviceaccounts',
+      kind: 'ServiceAccount',
+      namespaced: true,
+      shortNames: ['sa'],
+      categories: [],
+      statusSubresource: false,
+    }),
+    ...rbacResourceTypes(),
+    ...reviewResourceTypes(),
     // Argo CD's Application CRD has no status subresource: Argo writes status through the main endpoint.
     // It is a custom resource in a real cluster, so no strategic merge patch either.
     builtin({
@@ -190,5 +207,47 @@ export function builtinResourceTypes(): ResourceType[] {
       statusSubresource: false,
       strategicMergePatch: false,
     }),
+  ];
+}
+
+function rbacResourceTypes(): ResourceType[] {
+  const rbac = (plural: string, kind: string, namespaced: boolean) =>
+    builtin({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      plural,
+      kind,
+      namespaced,
+      shortNames: [],
+      categories: [],
+      statusSubresource: false,
+    });
+  return [
+    rbac('roles', 'Role', true),
+    rbac('rolebindings', 'RoleBinding', true),
+    rbac('clusterroles', 'ClusterRole', false),
+    rbac('clusterrolebindings', 'ClusterRoleBinding', false),
+  ];
+}
+
+function reviewResourceTypes(): ResourceType[] {
+  const review = (group: string, plural: string, kind: string, namespaced = false) => ({
+    ...builtin({
+      group,
+      version: 'v1',
+      plural,
+      kind,
+      namespaced,
+      shortNames: [],
+      categories: [],
+      statusSubresource: false,
+    }),
+    review: true,
+  });
+  return [
+    review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
+    review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
+    review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview'),
+    review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview'),
   ];
 }

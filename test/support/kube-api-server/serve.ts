@@ -40,8 +40,10 @@ const server = await startKubeApiServer({
   watchDelay: { baseMs: 1, jitterMs: 5 },
   podStartDelays: { startDelayMs: 5, readyDelayMs: 10 },
 });
-await writeKubeconfigFile({ server, path: values.kubeconfig });
-process.stdout.write(`kube API test server on ${server.url}; kubeconfig ${values.kubeconfig}\n`);
+await writeKubeconfigFile({ server, path: values.kubeconfig, tls: true });
+process.stdout.write(
+  `kube API test server on ${server.url} and ${server.tlsUrl}; kubeconfig (admin, HTTPS) ${values.kubeconfig}\n`,
+);
 const stop = () => {
   server.close().then(() => process.exit(0));
 };

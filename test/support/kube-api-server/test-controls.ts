@@ -38,6 +38,10 @@ export interface RequestRecord {
   namespace?: string;
   name?: string;
   status: number;
+  /** Who made the request (after impersonation): `kubernetes-admin`, `system:serviceaccount:ns:name`. */
+  user?: string;
+  /** Refused by authorization (403 from RBAC, not an injected failure). */
+  forbidden?: boolean;
   startedAt: number;
   durationMs: number;
 }

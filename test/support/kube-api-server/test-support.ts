@@ -27,3 +27,13 @@ export class EventRecorder<T> {
     return this.events;
   }
 }
+
+/** `fetch` of a path on the server with the admin's bearer token (without one, a request is system:anonymous). */
+export function adminFetch(
+  server: Pick<KubeApiServer, 'url' | 'tokenFor'>,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {},
+): Promise<Response> {
+  const headers = { ...init.headers, Authorization: `Bearer ${server.tokenFor('admin')}` };
+  return fetch(`${server.url}${path}`, { ...init, headers });
+}

@@ -17,6 +17,7 @@ import { initialPodStatus } from './kubelet.ts';
 import { metadataCauses, nameCauses } from './metadata-validation.ts';
 import { metadataOf, type ObjectMetadata } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch, jsonEqual } from './patch.ts';
+import { rbacCauses, rbacUpdateCauses } from './rbac-validation.ts';
 import { apiVersionOf, type JsonObject, qualifiedResourceOf, type ResourceType } from './resource-types.ts';
 import { applyStrategicMergePatch } from './strategic-merge-patch.ts';
 
@@ -88,10 +89,11 @@ function checkNamespaceLifecycle(cluster: Cluster, type: ResourceType, namespace
   }
 }
 
-/** Schema validation (CRDs) and ObjectMeta checks; prunes unknown fields and applies defaults. */
-function validate(cluster: Cluster, options: WriteOptions, object: JsonObject): void {
+/** Schema validation (CRDs), ObjectMeta and RBAC checks; prunes unknown fields and applies defaults. */
+function validate(cluster: Cluster, options: WriteOptions, object: JsonObject, existing?: JsonObject): void {
   const metadata = object.metadata as JsonObject;
-  const causes: StatusCause[] = [...metadataCauses(metadata)];
+  const causes: StatusCause[] = [...metadataCauses(metadata), ...rbacCauses(options.type, object)];
+  if (existing) causes.push(...rbacUpdateCauses(options.type, existing, object));
   const validator = cluster.registry.validatorFor(options.type);
   if (validator) {
     const result = validator.check(object);
@@ -230,7 +232,7 @@ export function updateObject(cluster: Cluster, options: UpdateOptions): JsonObje
     options.subresource === 'status'
       ? statusOnly(existing, body)
       : mainEndpoint(type, existing, body, bodyMetadata);
-  validate(cluster, options, next);
+  validate(cluster, options, next, existing);
   return commitUpdate(cluster, options, existing, next);
 }
 
