@@ -1,6 +1,8 @@
-// The kernel's own account of when an nft table appears or goes: one idle `nft monitor tables` per
-// network namespace, spawned with nsenter and nothing of the product. Ready only once a probe table
-// made after the spawn has been seen, so no event can be missed.
+// The kernel's own account of when an nft table appears or goes: one idle `nft monitor` per network
+// namespace, spawned with nsenter and nothing of the product. Events are taken per transaction (nft
+// prints "# new generation" after each): a batch that deletes and re-creates a table, as an
+// injection's ruleset does, counts as one addition. Ready only once a probe table made after the
+// spawn has been seen, so no event can be missed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -10,33 +12,40 @@ const NSENTER = '/usr/bin/nsenter';
 const NFT = '/usr/sbin/nft';
 
 export interface TableMonitor {
-  /** Wall-clock ms at which `add table inet <name>` was seen, waiting at most `timeoutMs`. */
+  /** Wall-clock ms at which a transaction adding table `inet <name>` was seen, waiting at most `timeoutMs`. */
   added(name: string, timeoutMs: number): Promise<number>;
   /**
-   * Wall-clock ms at which `delete table inet <name>` was seen after the table's last addition so far,
-   * waiting at most `timeoutMs`.
+   * Wall-clock ms at which a transaction deleting table `inet <name>` was seen, after the table's last
+   * addition so far, waiting at most `timeoutMs`.
    */
   deleted(name: string, timeoutMs: number): Promise<number>;
   stop(): void;
 }
 
 export async function monitorTables(netnsPath: string, options: { readyTimeoutMs?: number } = {}) {
-  const child: ChildProcess = spawn(NSENTER, [`--net=${netnsPath}`, '--', NFT, 'monitor', 'tables'], {
+  const child: ChildProcess = spawn(NSENTER, [`--net=${netnsPath}`, '--', NFT, 'monitor'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  // Every event in order; an injection's own ruleset deletes and re-adds its table in one batch, so
-  // "deleted" means a deletion after the table's last addition.
+  // Net table events in order, one per table per transaction, timed when the transaction was reported.
   const events: { event: string; at: number }[] = [];
   const waiters = new Set<{ event: string; after: number; resolve: (at: number) => void }>();
+  let batch = new Map<string, 'add' | 'delete'>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    const at = Date.now();
     const match = /^(add|delete) table inet (\S+)/.exec(line);
-    if (!match) return;
-    const event = `${match[1]} ${match[2]}`;
-    events.push({ event, at });
-    for (const waiter of waiters) {
-      if (waiter.event === event && events.length - 1 > waiter.after) waiter.resolve(at);
+    if (match) {
+      batch.set(match[2]!, match[1] as 'add' | 'delete');
+      return;
     }
+    if (!line.startsWith('# new generation')) return;
+    const at = Date.now();
+    for (const [table, kind] of batch) {
+      const event = `${kind} ${table}`;
+      events.push({ event, at });
+      for (const waiter of waiters) {
+        if (waiter.event === event && events.length - 1 > waiter.after) waiter.resolve(at);
+      }
+    }
+    batch = new Map();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lastIndex = (event: string) => events.findLastIndex((e) => e.event === event);
