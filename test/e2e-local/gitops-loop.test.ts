@@ -17,6 +17,7 @@ import { startGitOpsProcess } from '../../gitops/webhooks/gitops-process.ts';
 import { finished, startCluster, startController, waitForExperiment } from '../controller/manager/harness.ts';
 import { logSink } from '../gitops/github/fixtures.ts';
 import { examplePullRequest, sendWebhook } from '../gitops/webhooks/webhook-client.ts';
+import { grantProcess } from '../support/chaoscraft-rbac.ts';
 import { createGitRepository, runGit, startGitHttpServer } from '../support/git-http-server.ts';
 import { kubeConfigFor } from '../support/kube-api-server/index.ts';
 import { createGitHubAppCredentialsFor, playArgoCdSync, seedGitHub } from './gitops-loop-support.ts';
@@ -88,13 +89,14 @@ test('PR opened → plan; updated → same comment; merged and synced → pod ki
   const auth = await loadGitHubAuth(app);
 
   kube.resetRequestLog();
+  await grantProcess(kube, 'gitops');
   const gitops = await startGitOpsProcess({
     auth,
     githubApiUrl: github.server.url,
     logger: sink.logger,
     repositories: [{ owner: 'acme', repo: 'chaos' }],
     webhook: { secret: new SecretValue(secret) },
-    kubeConfig: kubeConfigFor(kube),
+    kubeConfig: kubeConfigFor(kube, { user: 'gitops' }),
     reportIntervalMs: 100,
     argocdNamespace: 'argocd',
     cacheDir: join(folder, 'cache'),
@@ -220,6 +222,7 @@ test('PR opened → plan; updated → same comment; merged and synced → pod ki
   assert.equal(planComments().length, 1, 'still one plan comment');
 
   assert.deepEqual(github.server.contractViolations, []);
+  assert.deepEqual(kube.forbiddenRequests(), [], 'the chart allows all the controller and gitops do');
   for (const leak of [secret, gitToken, app.privateKeyText.split('\n')[1]!]) {
     assert.ok(!sink.text().includes(leak), 'a secret reached the log');
     for (const comment of github.server.state.comments) assert.ok(!comment.body.includes(leak));

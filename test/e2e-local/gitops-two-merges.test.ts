@@ -14,6 +14,7 @@ import { ContentPacer } from '../../gitops/github/content-pacer.ts';
 import { startGitOpsProcess } from '../../gitops/webhooks/gitops-process.ts';
 import { finished, startCluster, startController, waitForExperiment } from '../controller/manager/harness.ts';
 import { logSink } from '../gitops/github/fixtures.ts';
+import { grantProcess } from '../support/chaoscraft-rbac.ts';
 import { createGitRepository, runGit } from '../support/git-http-server.ts';
 import { kubeConfigFor } from '../support/kube-api-server/index.ts';
 import { waitFor } from '../support/wait.ts';
@@ -107,13 +108,14 @@ test('two PRs merged back to back, the reporter restarted between them: each res
     },
   });
 
+  await grantProcess(kube, 'gitops');
   const startReporter = () =>
     startGitOpsProcess({
       auth,
       githubApiUrl: github.server.url,
       logger: sink.logger,
       repositories: [{ owner: 'acme', repo: 'chaos' }],
-      kubeConfig: kubeConfigFor(kube),
+      kubeConfig: kubeConfigFor(kube, { user: 'gitops' }),
       reportIntervalMs: 100,
       argocdNamespace: 'argocd',
       cacheDir: join(folder, 'cache'),

@@ -14,6 +14,7 @@ import {
   startController,
   waitForExperiment,
 } from '../controller/manager/harness.ts';
+import { grantProcess } from '../support/chaoscraft-rbac.ts';
 import type { KubeApiServer } from '../support/kube-api-server/index.ts';
 import { kubeConfigFor } from '../support/kube-api-server/index.ts';
 import { createNetns, exec, type Netns, netnsUnavailableReason } from '../support/netns.ts';
@@ -41,8 +42,9 @@ describe('experiment → ChaosInjection → agent → nftables → recovery', { 
       spec: { nodeName: string };
     }[];
     controller = await startController(server);
+    await grantProcess(server, 'agent');
     agent = new InjectionAgent({
-      kubeConfig: kubeConfigFor(server),
+      kubeConfig: kubeConfigFor(server, { user: 'agent' }),
       nodeName: pod!.spec.nodeName,
       resolver: staticResolver(
         new Map([[pod!.metadata.uid, { id: `netns/${netns.name}`, netnsPath: netns.path }]]),
@@ -57,6 +59,7 @@ describe('experiment → ChaosInjection → agent → nftables → recovery', { 
     await controller?.close();
     await server?.close();
     await netns?.destroy();
+    assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the agent does');
   });
 
   test('the loss is in place while the run is Running and gone when it is Completed', async () => {

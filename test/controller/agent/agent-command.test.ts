@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run } from '../../../controller/cli/main.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import { type KubeApiServer, writeKubeconfigFile } from '../../support/kube-api-server/index.ts';
 import { startServer, waitFor } from './agent-harness.ts';
 
@@ -72,7 +73,8 @@ test('bad flags are usage errors (exit 2) before anything starts', async () => {
 
 test('the process starts, reports ready and metrics, and exits 0 on SIGTERM', async () => {
   const kubeconfig = join(dir, 'kubeconfig');
-  await writeKubeconfigFile({ server, path: kubeconfig });
+  await grantProcess(server, 'agent');
+  await writeKubeconfigFile({ server, path: kubeconfig, user: 'agent' });
   const child = spawn(
     process.execPath,
     [

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findCgroup2Mounts } from '../../../controller/agent/node/cgroup-v2.ts';
 import { hasProgram } from '../../../controller/faults/command.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import { type KubeApiServer, writeKubeconfigFile } from '../../support/kube-api-server/index.ts';
 import { createNetns, exec, type Netns, netnsUnavailableReason } from '../../support/netns.ts';
 import {
@@ -118,7 +119,8 @@ describe('agent process: kill -9, restart, sweep, SIGTERM', { skip: skipReason }
     container = await createFakeContainer(netns);
     dir = mkdtempSync(join(tmpdir(), 'chaoscraft-agent-'));
     kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfigFile({ server, path: kubeconfig });
+    await grantProcess(server, 'agent');
+    await writeKubeconfigFile({ server, path: kubeconfig, user: 'agent' });
   });
 
   after(async () => {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { InjectionAgent } from '../../../controller/agent/injection-agent.ts';
 import { hasProgram } from '../../../controller/faults/command.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import { type KubeApiServer, kubeConfigFor } from '../../support/kube-api-server/index.ts';
 import { createNetns, exec, type Netns, netnsUnavailableReason } from '../../support/netns.ts';
 import {
@@ -46,9 +47,10 @@ describe('injection agent (in-process, real nftables)', { skip: skipReason }, ()
 
   before(async () => {
     server = await startServer();
+    await grantProcess(server, 'agent');
     netns = await createNetns();
     agent = new InjectionAgent({
-      kubeConfig: kubeConfigFor(server),
+      kubeConfig: kubeConfigFor(server, { user: 'agent' }),
       nodeName: NODE,
       resolver: staticResolver(new Map([[podUid, { id: `netns/${netns.name}`, netnsPath: netns.path }]])),
       sweepIntervalMs: 60_000,
@@ -61,6 +63,7 @@ describe('injection agent (in-process, real nftables)', { skip: skipReason }, ()
     await agent?.stop();
     await server?.close();
     await netns?.destroy();
+    assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the agent does');
   });
 
   test('networkLoss is applied, reported with its record, and recovered on deletion', async () => {
@@ -218,6 +221,7 @@ describe('controller lease dead-man switch (in-process, real nftables)', { skip:
 
   before(async () => {
     server = await startServer();
+    await grantProcess(server, 'agent');
     netns = await createNetns();
     server.create({
       apiVersion: 'coordination.k8s.io/v1',
@@ -235,7 +239,7 @@ describe('controller lease dead-man switch (in-process, real nftables)', { skip:
       });
     }, 200);
     agent = new InjectionAgent({
-      kubeConfig: kubeConfigFor(server),
+      kubeConfig: kubeConfigFor(server, { user: 'agent' }),
       nodeName: NODE,
       resolver: staticResolver(new Map([[podUid, { id: `netns/${netns.name}`, netnsPath: netns.path }]])),
       controllerLease: { ...LEASE, graceMs: 1500, pollIntervalMs: 200 },
@@ -248,6 +252,7 @@ describe('controller lease dead-man switch (in-process, real nftables)', { skip:
     await agent?.stop();
     await server?.close();
     await netns?.destroy();
+    assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the agent does');
   });
 
   test('a renewed lease keeps faults in place; a lease standing still past the grace recovers them all', async () => {

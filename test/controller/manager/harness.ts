@@ -7,6 +7,7 @@ import {
   type ControllerManagerOptions,
 } from '../../../controller/manager/controller-manager.ts';
 import { createLogger } from '../../../controller/observability/logger.ts';
+import { grantProcess, processUser } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   type KubeApiServerOptions,
@@ -67,10 +68,25 @@ export async function startCluster(
   return server;
 }
 
+export interface ControllerHarnessOptions extends Partial<ControllerManagerOptions> {
+  /**
+   * Who the controller is: `controller` (default), the service account bound to
+   * charts/chaoscraft/rbac/controller.yaml, as deployed; `admin` is cluster-admin, leniency a test asks
+   * for (say why). Ignored when `kubeConfig` is given.
+   */
+  identity?: 'controller' | 'admin';
+  /**
+   * `close()` fails when the server refused one of the controller's requests with 403 (its rules miss
+   * something), unless this is set by a test that expects refusals.
+   */
+  allowForbidden?: boolean;
+}
+
 export async function startController(
   server: KubeApiServer,
-  overrides: Partial<ControllerManagerOptions> = {},
+  options: ControllerHarnessOptions = {},
 ): Promise<Omit<Harness, 'server'> & { server: KubeApiServer }> {
+  const { identity = 'controller', allowForbidden = false, ...overrides } = options;
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -78,15 +94,31 @@ export async function startController(
       done();
     },
   });
+  if (identity === 'controller' && !overrides.kubeConfig) await grantProcess(server, 'controller');
   const manager = new ControllerManager({
-    kubeConfig: kubeConfigFor(server),
+    kubeConfig: kubeConfigFor(server, { user: identity }),
     namespace: 'chaoscraft-system',
     logger: createLogger({ level: 'debug', destination }),
     workers: 4,
     ...overrides,
   });
   await manager.start();
-  return { server, manager, logs, close: () => manager.stop({ drainTimeoutMs: 5000 }) };
+  const close = async () => {
+    await manager.stop({ drainTimeoutMs: 5000 });
+    const refused = server.forbiddenRequests({ user: processUser('controller').username });
+    if (identity === 'controller' && !allowForbidden && refused.length > 0) {
+      const lines = refused
+        .slice(0, 10)
+        .map(
+          (r) =>
+            `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.namespace ?? ''}/${r.name ?? ''}`,
+        );
+      throw new Error(
+        `the API server refused ${refused.length} request(s) of the controller with 403; charts/chaoscraft/rbac/controller.yaml misses a rule (or the product asks for too much):\n${lines.join('\n')}`,
+      );
+    }
+  };
+  return { server, manager, logs, close };
 }
 
 export function experiment(name: string, spec: Record<string, unknown>) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { kubeClusterReader } from '../../../gitops/planner/kube-cluster-reader.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   kubeConfigFor,
@@ -18,6 +19,7 @@ describe('kubeClusterReader', () => {
       crdDirectory: 'charts/chaoscraft/crds',
       replicaSetRecreateDelayMs: false,
     });
+    await grantProcess(server, 'gitops');
     server.seed([
       {
         apiVersion: 'v1',
@@ -41,7 +43,7 @@ describe('kubeClusterReader', () => {
   });
 
   test('reads pods of one namespace page by page, as the summaries selection uses', async () => {
-    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server), pageSize: 3 });
+    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server, { user: 'gitops' }), pageSize: 3 });
     server.resetRequestLog();
     const pods = await reader.pods('shop');
     assert.equal(pods.length, 7);
@@ -52,7 +54,7 @@ describe('kubeClusterReader', () => {
   });
 
   test('namespaces, nodes and policies; a missing namespace is undefined', async () => {
-    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server) });
+    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server, { user: 'gitops' }) });
     assert.deepEqual((await reader.namespace('shop'))?.labels['chaoscraft.io/allow'], 'true');
     assert.equal(await reader.namespace('nope'), undefined);
     assert.deepEqual(await reader.policies(), [{ name: 'default', spec: { maxTargetsPercent: 30 } }]);
@@ -60,7 +62,7 @@ describe('kubeClusterReader', () => {
   });
 
   test('only GET requests, and other errors surface', async () => {
-    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server) });
+    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server, { user: 'gitops' }) });
     server.resetRequestLog();
     await reader.pods('shop');
     await reader.namespace('shop');
@@ -72,7 +74,11 @@ describe('kubeClusterReader', () => {
   });
 
   test('a runaway continue chain ends at maxPages', async () => {
-    const reader = kubeClusterReader({ kubeConfig: kubeConfigFor(server), pageSize: 1, maxPages: 2 });
+    const reader = kubeClusterReader({
+      kubeConfig: kubeConfigFor(server, { user: 'gitops' }),
+      pageSize: 1,
+      maxPages: 2,
+    });
     await assert.rejects(reader.pods('shop'), /more than 2 pages/);
   });
 });

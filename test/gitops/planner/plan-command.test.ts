@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run } from '../../../controller/cli/main.ts';
 import { createPlanCommand } from '../../../controller/cli/plan-command.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   createGitRepository,
   type GitHttpServer,
@@ -82,7 +83,8 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
       },
       ...makeWorkload({ name: 'checkout', namespace: 'shop', replicas: 2 }).objects,
     ]);
-    kubeconfig = await writeKubeconfigFile({ server, path: join(workspace, 'kubeconfig') });
+    await grantProcess(server, 'gitops');
+    kubeconfig = await writeKubeconfigFile({ server, path: join(workspace, 'kubeconfig'), user: 'gitops' });
     git = await startGitHttpServer({ root: join(workspace, 'repos'), auth: { token: TOKEN } });
   });
 

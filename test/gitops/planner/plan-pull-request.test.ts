@@ -12,6 +12,7 @@ import { planPullRequest } from '../../../gitops/planner/plan-pull-request.ts';
 import { planCommentMarker } from '../../../gitops/planner/types.ts';
 import { openRepository } from '../../../gitops/repository/open-repository.ts';
 import type { GitRepository } from '../../../gitops/repository/types.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import { createGitRepository, type TestGitRepository } from '../../support/git-http-server.ts';
 import {
   type KubeApiServer,
@@ -47,7 +48,7 @@ function plan(head: string) {
     repository,
     base: 'main',
     head,
-    cluster: kubeClusterReader({ kubeConfig: kubeConfigFor(server) }),
+    cluster: kubeClusterReader({ kubeConfig: kubeConfigFor(server, { user: 'gitops' }) }),
     now: NOW,
   });
 }
@@ -76,6 +77,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
       crdDirectory: 'charts/chaoscraft/crds',
       replicaSetRecreateDelayMs: false,
     });
+    await grantProcess(server, 'gitops');
     server.seed([
       {
         apiVersion: 'v1',

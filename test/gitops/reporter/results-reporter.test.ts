@@ -11,6 +11,7 @@ import type { ExperimentObject } from '../../../gitops/reporter/experiment-view.
 import { renderResultComment } from '../../../gitops/reporter/result-comment.ts';
 import { ResultsReporter, type ResultsReporterOptions } from '../../../gitops/reporter/results-reporter.ts';
 import { parseGitHubRepositoryUrl, parseTrackingId } from '../../../gitops/reporter/revision.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   kubeConfigFor,
@@ -173,7 +174,8 @@ before(async () => {
   kube = await startKubeApiServer({ crdDirectory: 'charts/chaoscraft/crds' });
   kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } });
   kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-  http = createKubeHttp(kubeConfigFor(kube));
+  await grantProcess(kube, 'gitops');
+  http = createKubeHttp(kubeConfigFor(kube, { user: 'gitops' }));
   octokit = createGitHubClient({
     auth: { kind: 'token', token: new SecretValue(installationToken) },
     baseUrl: github.server.url,
