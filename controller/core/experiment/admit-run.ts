@@ -4,7 +4,8 @@
 // selection, every guardrail, the record bound and fault kinds not implemented yet: everything
 // that can refuse a run is here, so a plan can never say "would run" for what the controller
 // refuses.
-import type { ChaosExperimentSpec } from '../../api/types.generated.ts';
+import { isPodFaultKind } from '../../api/contract.ts';
+import type { ChaosExperimentSpec, TargetRecord } from '../../api/types.generated.ts';
 import {
   admissionOnlyGuardrails,
   evaluatePolicy,
@@ -16,13 +17,8 @@ import { selectTargets } from '../selection.ts';
 import { namedFaults } from './faults.ts';
 import { waitingReasons } from './run-state.ts';
 import { checkSpec } from './spec-checks.ts';
+import { largestRecordBytes, recordBudgetBytes } from './status-size.ts';
 import type { Candidate } from './types.ts';
-
-/**
- * Target records live in status, and an object must stay under etcd's 1.5 MiB request limit.
- * A record takes about 250 bytes, so 6,000 (mode all over 6,000 pods) still fit with room.
- */
-export const maxTargetRecords = 6000;
 
 /** Fault kinds in the API that no executor performs yet: refused up front, not failed mid-run. */
 export const unimplementedFaultKinds: readonly string[] = ['podFailure'];
@@ -109,11 +105,16 @@ export function admitRun(input: AdmissionInput): Admission {
     };
   }
   if (targets?.length === 0) return refuse('NoTargets', ['no target matches the selector']);
-  const records = (targets?.length ?? 0) * spec.faults.length;
-  if (records > maxTargetRecords) {
-    return refuse('PolicyDenied', [
-      `${records} target records (${targets!.length} targets x ${spec.faults.length} faults) would not fit in one object (at most ${maxTargetRecords}); narrow the selector or split the experiment`,
-    ]);
+  if (targets) {
+    // Measured, not counted: the same number of records with long names takes more room.
+    const records = targetRecords(spec, targets);
+    const bytes = records.reduce((sum, r) => sum + largestRecordBytes(r, input.experiment.name), 0);
+    const budget = recordBudgetBytes(Buffer.byteLength(JSON.stringify(spec)));
+    if (bytes > budget) {
+      return refuse('PolicyDenied', [
+        `${records.length} target records (${targets.length} targets x ${spec.faults.length} faults) would take up to ${kib(bytes)} of status, more than the ${kib(budget)} an object has room for under etcd's 1.5 MiB limit; narrow the selector or split the experiment`,
+      ]);
+    }
   }
   if (!targets || verdicts.some((v) => v.status === 'unknown')) return { ...judged, decision: 'undecided' };
   return { ...judged, decision: 'admit' };
@@ -133,6 +134,30 @@ export function describe(verdicts: readonly GuardrailVerdict[]): string {
 }
 
 /** What a spec can ask for that a cluster cannot give. */
+/** The records a run starts with, one per target and fault: written before any fault is applied. */
+export function targetRecords(spec: ChaosExperimentSpec, targets: readonly Candidate[]): TargetRecord[] {
+  return targets.flatMap((target) =>
+    namedFaults(spec).map(
+      ({ name, kind }): TargetRecord => ({
+        kind: target.kind,
+        ...(target.namespace ? { namespace: target.namespace } : {}),
+        name: target.name,
+        ...(target.uid ? { uid: target.uid } : {}),
+        // The node matters to node faults only; leaving it out keeps wide runs small.
+        ...(target.node && !isPodFaultKind(kind) ? { node: target.node } : {}),
+        ...(target.pid ? { pid: target.pid } : {}),
+        fault: name,
+        faultKind: kind,
+        state: 'pending',
+      }),
+    ),
+  );
+}
+
+function kib(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KiB`;
+}
+
 function clusterProblems(spec: ChaosExperimentSpec): string[] {
   const problems: string[] = [];
   for (const field of ['processes', 'netns'] as const) {

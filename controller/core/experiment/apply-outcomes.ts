@@ -1,7 +1,10 @@
 // Folds what the edges did (injections, recoveries, probe runs) into the planned status.
+
+import { isPodFaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentStatus } from '../../api/types.generated.ts';
 import { boundedMessage } from './agent-reports.ts';
 import { recordProbeResult } from './probe-progress.ts';
+import { pruneRecordMessages } from './status-size.ts';
 import { type Outcome, recordKey } from './types.ts';
 
 export function applyOutcomes(
@@ -42,11 +45,13 @@ export function applyOutcomes(
     } else if (outcome.gone) {
       if (record.state !== 'failed') {
         record.state = 'recovered';
-        record.recoveredAt = record.recoveredAt ?? at;
+        // A one-shot pod fault has nothing to undo, so no recovery time (status-size.ts counts on it).
+        if (!isPodFaultKind(record.faultKind ?? '')) record.recoveredAt = record.recoveredAt ?? at;
         delete record.message;
       }
       delete record.injection;
     }
   }
+  pruneRecordMessages(next.targets);
   return next;
 }

@@ -14,7 +14,14 @@ import { experimentFinalizer, isPodFaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentStatus, Condition, Fault, TargetRecord } from '../../api/types.generated.ts';
 import { findCondition, setCondition } from '../conditions.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
-import { admitRun, describe, type RefusalReason, recheckRun, type WaitReason } from './admit-run.ts';
+import {
+  admitRun,
+  describe,
+  type RefusalReason,
+  recheckRun,
+  targetRecords,
+  type WaitReason,
+} from './admit-run.ts';
 import {
   boundedMessage,
   deadlineGraceMs,
@@ -27,6 +34,7 @@ import { namedFaults } from './faults.ts';
 import { assessProbes, dueProbes, probesIn } from './probe-progress.ts';
 import { summarize } from './report.ts';
 import { runStateOf } from './run-state.ts';
+import { pruneRecordMessages } from './status-size.ts';
 import { type Action, type EventRecord, type ObservedExperiment, type Plan, recordKey } from './types.ts';
 
 type Reason =
@@ -78,6 +86,7 @@ class Step {
   }
 
   plan(): Plan {
+    pruneRecordMessages(this.status.targets);
     return {
       actions: this.actions,
       status: this.status,
@@ -187,7 +196,7 @@ function startRun(step: Step): Plan {
   }
   if (admission.decision === 'wait') {
     // Nothing is recorded or injected; the policy informer wakes us when a policy changes.
-    step.succeeded('Unknown', admission.reason, admission.message.slice(0, 32768));
+    step.succeeded('Unknown', admission.reason, admission.message.slice(0, 4096));
     if (admission.retryAt) step.requeue(admission.retryAt.getTime() - now.getTime());
     else if (admission.reason === 'ConcurrencyLimit') step.requeue(concurrencyRetryMs);
     return step.plan();
@@ -204,22 +213,7 @@ function startRun(step: Step): Plan {
   }
 
   // Records before effects: these are written before any fault is applied.
-  step.status.targets = chosen.flatMap((target) =>
-    namedFaults(spec).map(
-      ({ name, kind }): TargetRecord => ({
-        kind: target.kind,
-        ...(target.namespace ? { namespace: target.namespace } : {}),
-        name: target.name,
-        ...(target.uid ? { uid: target.uid } : {}),
-        // The node matters to node faults only; leaving it out keeps wide runs small.
-        ...(target.node && !isPodFaultKind(kind) ? { node: target.node } : {}),
-        ...(target.pid ? { pid: target.pid } : {}),
-        fault: name,
-        faultKind: kind,
-        state: 'pending',
-      }),
-    ),
-  );
+  step.status.targets = targetRecords(spec, chosen);
   step.condition('Injected', 'False', 'Pending', `${chosen.length} target(s) chosen; nothing injected yet`);
   step.condition('Recovered', 'False', 'NothingInjected', 'nothing to recover yet');
   const probes = spec.hypothesis?.probes;
@@ -444,7 +438,7 @@ function finish(step: Step): Plan {
 function terminal(step: Step, reason: Reason, message: string): Plan {
   step.status.completionTime = step.now.toISOString();
   step.status.report = { verdict: 'Failed', targetsHit: 0, summary: message.slice(0, 4096) };
-  step.succeeded('False', reason, message.slice(0, 32768));
+  step.succeeded('False', reason, message.slice(0, 4096));
   return step.plan();
 }
 

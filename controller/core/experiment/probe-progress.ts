@@ -98,7 +98,7 @@ export function recordProbeResult(
     outcome: run.outcome,
     time: run.at.toISOString(),
     consecutiveFailures: failures,
-    message: run.message.slice(0, 4096),
+    message: run.message.slice(0, 1024),
   };
   if (index === -1) list.push(next);
   else list[index] = next;

@@ -49,7 +49,12 @@ const cases: Case[] = [
     policies: [{ maxTargetsPercent: 50 }],
   },
   { name: 'no targets', expect: 'refuse NoTargets', pods: 0 },
-  { name: 'too many records', expect: 'refuse PolicyDenied', spec: { mode: 'all' }, pods: 6001 },
+  {
+    name: 'too many records',
+    expect: 'refuse PolicyDenied',
+    spec: { mode: 'all', faults: [{ podKill: {} }, { podKill: {} }, { podKill: {} }] },
+    pods: 6001,
+  },
   { name: 'suspended', expect: 'wait Suspended', policies: [{ suspend: true }] },
   {
     name: 'blackout',
