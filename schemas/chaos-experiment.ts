@@ -343,6 +343,24 @@ export const experimentStatus: JsonSchema = {
       items: targetRecord,
     },
     probes: { type: 'array', description: 'The latest probe results.', maxItems: 48, items: probeResult },
+    probeTimeline: {
+      type: 'array',
+      description:
+        'How the probes went over the run: one entry each time a probe in a phase first ran or changed outcome, oldest dropped past 64.',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        title: 'ProbeEvent',
+        required: ['name', 'phase', 'outcome', 'time'],
+        properties: {
+          name: { type: 'string', maxLength: 63, description: 'The probe name.' },
+          phase: { type: 'string', enum: ['before', 'during', 'after'], description: 'When it ran.' },
+          outcome: { type: 'string', enum: ['Passed', 'Failed', 'Error'], description: 'The new outcome.' },
+          time: timestamp('When the outcome changed.'),
+          message: { type: 'string', maxLength: 256, description: 'What was seen then.' },
+        },
+      },
+    },
     revision: {
       type: 'string',
       pattern: '^[0-9a-f]{7,64}$',

@@ -710,6 +710,12 @@ export interface ChaosExperimentStatus {
    */
   probes?: ProbeResult[];
   /**
+   * How the probes went over the run: one entry each time a probe in a phase first ran or changed outcome, oldest dropped past 64.
+   *
+   * @maxItems 64
+   */
+  probeTimeline?: ProbeEvent[];
+  /**
    * The Git commit Argo CD synced this experiment from.
    */
   revision?: string;
@@ -855,6 +861,28 @@ export interface ProbeResult {
   consecutiveFailures?: number;
   /**
    * What was seen.
+   */
+  message?: string;
+}
+export interface ProbeEvent {
+  /**
+   * The probe name.
+   */
+  name: string;
+  /**
+   * When it ran.
+   */
+  phase: 'before' | 'during' | 'after';
+  /**
+   * The new outcome.
+   */
+  outcome: 'Passed' | 'Failed' | 'Error';
+  /**
+   * When the outcome changed.
+   */
+  time: string;
+  /**
+   * What was seen then.
    */
   message?: string;
 }

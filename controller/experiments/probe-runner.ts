@@ -11,13 +11,14 @@ export function createProbeRunner(options: {
   metrics?: ControllerMetrics;
 }): ProbeRunner {
   return {
-    async run({ experiment, name, phase }) {
+    async run({ experiment, name, phase, signal }) {
       const probe = experiment.spec.hypothesis?.probes?.find((p) => p.name === name);
       const result = probe
         ? await runProbe({
             probe,
             providers: options.providers,
             defaultNamespace: experiment.metadata.namespace,
+            ...(signal ? { signal } : {}),
           })
         : { outcome: 'Error' as const, message: `probe ${name} is not in the spec` };
       const kind = probe ? probeKind(probe) : undefined;

@@ -26,6 +26,7 @@ export interface ProbeRunner {
     experiment: Experiment;
     name: string;
     phase: 'before' | 'during' | 'after';
+    signal?: AbortSignal;
   }): Promise<Outcome>;
 }
 
@@ -84,14 +85,16 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
   }
 
   /** One lifecycle step: plan, act, write. Returns the written object when the next step is due now. */
-  async function step(key: string, experiment: Experiment): Promise<StepResult> {
+  async function step(key: string, experiment: Experiment, signal?: AbortSignal): Promise<StepResult> {
     const state = runStateOf(experiment);
     const admission = !experiment.metadata.deletionTimestamp && (state === 'new' || state === 'waiting');
     // Only the finalizer write and a status write follow an admission: no effect waits on the lock.
-    return admission ? admitting(() => stepOnce(key, experiment)) : stepOnce(key, experiment);
+    return admission
+      ? admitting(() => stepOnce(key, experiment, signal))
+      : stepOnce(key, experiment, signal);
   }
 
-  async function stepOnce(key: string, experiment: Experiment): Promise<StepResult> {
+  async function stepOnce(key: string, experiment: Experiment, signal?: AbortSignal): Promise<StepResult> {
     const { namespace = 'default', name, resourceVersion = '' } = experiment.metadata;
     const plan = planExperiment(
       observeExperiment({
@@ -117,7 +120,10 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     }
 
     if (plan.actions.length) failpoint('experiment.before-effects');
-    const outcomes = await perform(plan.actions, experiment, options, concurrency);
+    const outcomes = await perform(plan.actions, experiment, options, concurrency, signal);
+    // Stopping: what the effects did is replayed by whoever reconciles next (they are idempotent, and
+    // the records were written first); an aborted probe is not a failed one, so nothing is recorded.
+    if (signal?.aborted) return { done: undefined };
     if (outcomes.length) failpoint('experiment.after-effects');
     const status = applyOutcomes(plan.status, outcomes);
     const result = await options.writer.writeStatus({
@@ -178,14 +184,14 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     };
   }
 
-  return async (key) => {
+  return async (key, context) => {
     let experiment = written.resolve(key, options.getExperiment(key));
     if (!experiment) {
       written.forget(key);
       return;
     }
     for (let steps = 0; steps < maxStepsPerReconcile; steps++) {
-      const result = await step(key, experiment);
+      const result = await step(key, experiment, context?.signal);
       if ('done' in result) return result.done;
       experiment = result.next;
     }
@@ -198,14 +204,17 @@ async function perform(
   experiment: Experiment,
   options: ExperimentReconcilerOptions,
   concurrency: number,
+  signal: AbortSignal | undefined,
 ): Promise<Outcome[]> {
   const work: (() => Promise<Outcome>)[] = [];
   for (const action of actions) {
-    if (action.type === 'inject') work.push(() => options.executor.inject({ ...action, experiment }));
-    else if (action.type === 'recover') work.push(() => options.executor.recover({ ...action, experiment }));
-    else if (action.type === 'runProbes') {
+    if (action.type === 'inject') work.push(() => options.executor.inject({ ...action, experiment, signal }));
+    else if (action.type === 'recover') {
+      // Recovery is never cut short: it runs to the end even while stopping.
+      work.push(() => options.executor.recover({ ...action, experiment }));
+    } else if (action.type === 'runProbes') {
       for (const probeName of action.names) {
-        work.push(() => options.probes.run({ experiment, name: probeName, phase: action.phase }));
+        work.push(() => options.probes.run({ experiment, name: probeName, phase: action.phase, signal }));
       }
     }
   }

@@ -149,13 +149,14 @@ export class ControllerManager {
       failpoint: options.failpoint,
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
-    this.reconcile = async (key: string) => {
+    this.reconcile = async (key: string, context?: { signal?: AbortSignal }) => {
       const end = this.metrics.reconcileDuration.startTimer({ controller: 'chaosexperiment' });
       try {
         return await reconcile(key, {
           key,
           requeues: this.queue.numRequeues(key),
           logger: options.logger.child({ experiment: key }),
+          ...(context?.signal ? { signal: context.signal } : {}),
         });
       } catch (error) {
         this.metrics.reconcileErrors.inc({
@@ -201,7 +202,7 @@ export class ControllerManager {
     });
   }
 
-  readonly reconcile: (key: string) => Promise<unknown>;
+  readonly reconcile: (key: string, context?: { signal?: AbortSignal }) => Promise<unknown>;
 
   ready(): boolean {
     return this.caches.hasSynced();

@@ -28,6 +28,8 @@ export interface ReconcileContext {
   /** How many times this key has been retried since its last success. */
   requeues: number;
   logger: RuntimeLogger;
+  /** Aborted when the workers are told to stop: long work (probes, API calls) should give up. */
+  signal?: AbortSignal;
 }
 
 /** Returning nothing means success; an async function without a return statement is fine. */
@@ -97,7 +99,7 @@ async function processKey(
   const requeues = queue.numRequeues(key);
   let outcome: ReconcileOutcome;
   try {
-    const result = await options.reconcile(key, { key, requeues, logger });
+    const result = await options.reconcile(key, { key, requeues, logger, signal: options.signal });
     outcome = applyResult({ queue, key, result: result ?? {}, durationMs: now() - startedAt });
   } catch (thrown) {
     outcome = applyError({ queue, key, thrown, durationMs: now() - startedAt });

@@ -3,7 +3,7 @@
 import { isPodFaultKind } from '../../api/contract.ts';
 import type { ChaosExperimentStatus } from '../../api/types.generated.ts';
 import { boundedMessage } from './agent-reports.ts';
-import { recordProbeResult } from './probe-progress.ts';
+import { recordProbeEvent, recordProbeResult } from './probe-progress.ts';
 import { pruneRecordMessages } from './status-size.ts';
 import { type Outcome, recordKey } from './types.ts';
 
@@ -16,13 +16,17 @@ export function applyOutcomes(
   const byKey = new Map((next.targets ?? []).map((t) => [recordKey(t), t]));
   for (const outcome of outcomes) {
     if (outcome.type === 'probe') {
-      next.probes = recordProbeResult(next.probes, {
+      const run = {
         name: outcome.name,
         phase: outcome.phase,
         outcome: outcome.outcome,
         message: outcome.message,
         at: outcome.at,
-      });
+      };
+      const previous = next.probes?.find((r) => r.name === run.name && r.phase === run.phase)?.outcome;
+      const timeline = recordProbeEvent(next.probeTimeline, previous, run);
+      if (timeline) next.probeTimeline = timeline;
+      next.probes = recordProbeResult(next.probes, run);
       continue;
     }
     const record = byKey.get(outcome.recordKey);

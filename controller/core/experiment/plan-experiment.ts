@@ -364,10 +364,21 @@ function recover(step: Step): Plan {
   if (!step.status.abort && !injectionFailed) {
     const probes = step.observed.experiment.spec.hypothesis?.probes;
     const verdict = assessProbes({ probes, phase: 'after', results: step.status.probes });
+    // The steady state must come back within the recovery timeout: a run never waits on it forever.
+    const backBy =
+      Date.parse(step.status.recoveryStartTime ?? step.now.toISOString()) + timeouts(step).recoveryMs;
     if (!verdict.holds) {
       step.condition('HypothesisHolds', 'False', 'ProbeFailed', brokenMessage('after', verdict.broken));
+    } else if (!verdict.settled && step.now.getTime() >= backBy) {
+      step.condition(
+        'HypothesisHolds',
+        'False',
+        'NotRestored',
+        `the after-probes did not all pass within ${formatDuration(timeouts(step).recoveryMs)} of recovery`,
+      );
     } else if (!verdict.settled) {
       scheduleProbes(step, 'after');
+      step.requeue(backBy - step.now.getTime());
       return step.plan();
     }
   }

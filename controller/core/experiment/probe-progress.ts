@@ -1,7 +1,7 @@
 // Probe bookkeeping for one run, kept in status.probes: the latest result per probe and phase,
 // with the count of failures in a row. Error (could not check) counts as a failure: a hypothesis
 // that cannot be checked does not hold.
-import type { Probe, ProbeResult } from '../../api/types.generated.ts';
+import type { Probe, ProbeEvent, ProbeResult } from '../../api/types.generated.ts';
 import { parseDuration } from '../duration.ts';
 import type { ProbePhase } from './types.ts';
 
@@ -81,6 +81,26 @@ export function assessProbes(options: {
     }
   }
   return { holds: broken.length === 0, broken, settled };
+}
+
+/** Entries the timeline keeps; the oldest go first. */
+export const maxTimelineEvents = 64;
+
+/** Appends an entry when a probe in a phase first runs or changes outcome (bounded). */
+export function recordProbeEvent(
+  timeline: readonly ProbeEvent[] | undefined,
+  previous: ProbeResult['outcome'] | undefined,
+  run: { name: string; phase: ProbePhase; outcome: ProbeResult['outcome']; message: string; at: Date },
+): ProbeEvent[] | undefined {
+  if (previous === run.outcome) return timeline ? [...timeline] : undefined;
+  const event: ProbeEvent = {
+    name: run.name,
+    phase: run.phase,
+    outcome: run.outcome,
+    time: run.at.toISOString(),
+    ...(run.message ? { message: run.message.slice(0, 256) } : {}),
+  };
+  return [...(timeline ?? []), event].slice(-maxTimelineEvents);
 }
 
 /** Folds one probe run into the results. */

@@ -118,3 +118,45 @@ test('run facts live in fields of their own: abort and dry run', () => {
   assert.equal(dry.experiment.status!.dryRun, true);
   assert.equal(dry.experiment.status!.report?.verdict, 'DryRun');
 });
+
+test('after-probes that never pass end the run HypothesisFailed within the recovery timeout', () => {
+  const world = new World({
+    spec: {
+      duration: '10s',
+      hypothesis: {
+        probes: [
+          { name: 'up', http: { url: 'http://x' }, interval: '5s', failureThreshold: 1000, when: ['after'] },
+        ],
+      },
+    },
+    probe: () => 'Failed',
+  });
+  world.runToEnd(200);
+  assert.equal(world.condition('Succeeded')?.reason, 'HypothesisFailed');
+  assert.equal(world.condition('HypothesisHolds')?.reason, 'NotRestored');
+  const waited =
+    Date.parse(world.experiment.status!.completionTime!) -
+    Date.parse(world.experiment.status!.recoveryStartTime!);
+  assert.ok(waited <= defaultRunTimeouts.recoveryMs + 5000, `waited ${waited} ms`);
+});
+
+test('the probe timeline keeps each change of outcome, bounded', () => {
+  let runs = 0;
+  const world = new World({
+    spec: {
+      duration: '10m',
+      abort: { onHypothesisFailure: false },
+      hypothesis: {
+        probes: [{ name: 'flaky', http: { url: 'http://x' }, interval: '1s', when: ['during'] }],
+      },
+    },
+    probe: () => (runs++ % 2 ? 'Failed' : 'Passed'),
+  });
+  world.runToEnd(2000);
+  const timeline = world.experiment.status!.probeTimeline!;
+  assert.equal(timeline.length, 64, 'bounded');
+  assert.ok(
+    timeline.every((e, i) => i === 0 || e.outcome !== timeline[i - 1]!.outcome),
+    'changes only',
+  );
+});
