@@ -5,6 +5,7 @@ import {
   agentFinalizer,
   experimentFinalizer,
   experimentLabelValue,
+  nodeLabelValue,
   injectionName,
   injectionTag,
   injectionTagPattern,
@@ -60,6 +61,16 @@ test('the experiment label value is a valid label value for any experiment name'
     assert.match(value, labelValue, name);
     assert.ok(value.length <= 63);
   }
+});
+
+test('long names become distinct label values: two names sharing 63 characters never share a value', () => {
+  const node = `ip-10-0-1-1.${'zone.'.repeat(50)}internal`;
+  const a = nodeLabelValue(`${node}-a`);
+  const b = nodeLabelValue(`${node}-b`);
+  assert.notEqual(a, b);
+  assert.match(a, /^[A-Za-z0-9][-A-Za-z0-9_.]*-[0-9a-f]{10}$/);
+  assert.ok(a.length <= 63);
+  assert.equal(nodeLabelValue('node-1'), 'node-1', 'a name that fits stays as it is');
 });
 
 test('the finalizers differ (each side releases only its own) and live in the group', () => {
