@@ -311,11 +311,20 @@ export const experimentStatus: JsonSchema = {
     },
     conditions,
     startTime: timestamp('When the run was admitted.'),
-    injectionStartTime: timestamp('When injecting began; the node agents must answer within the agent timeout from here.'),
-    injectedTime: timestamp('When every fault that could be applied was in place; the duration counts from here.'),
-    recoveryStartTime: timestamp('When recovery began; recovery not confirmed within the recovery timeout from here is Stalled.'),
+    injectionStartTime: timestamp(
+      'When injecting began; the node agents must answer within the agent timeout from here.',
+    ),
+    injectedTime: timestamp(
+      'When every fault that could be applied was in place; the duration counts from here.',
+    ),
+    recoveryStartTime: timestamp(
+      'When recovery began; recovery not confirmed within the recovery timeout from here is Stalled.',
+    ),
     completionTime: timestamp('When the run ended.'),
-    dryRun: { type: 'boolean', description: 'The run recorded its targets and injected nothing (spec.dryRun when it started).' },
+    dryRun: {
+      type: 'boolean',
+      description: 'The run recorded its targets and injected nothing (spec.dryRun when it started).',
+    },
     abort: {
       type: 'object',
       title: 'RunAbort',

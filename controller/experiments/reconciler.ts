@@ -89,9 +89,7 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
     const state = runStateOf(experiment);
     const admission = !experiment.metadata.deletionTimestamp && (state === 'new' || state === 'waiting');
     // Only the finalizer write and a status write follow an admission: no effect waits on the lock.
-    return admission
-      ? admitting(() => stepOnce(key, experiment, signal))
-      : stepOnce(key, experiment, signal);
+    return admission ? admitting(() => stepOnce(key, experiment, signal)) : stepOnce(key, experiment, signal);
   }
 
   async function stepOnce(key: string, experiment: Experiment, signal?: AbortSignal): Promise<StepResult> {

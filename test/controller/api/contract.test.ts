@@ -5,11 +5,11 @@ import {
   agentFinalizer,
   experimentFinalizer,
   experimentLabelValue,
-  nodeLabelValue,
   injectionName,
   injectionTag,
   injectionTagPattern,
   nodeFaultKinds,
+  nodeLabelValue,
   optInLabel,
   podFaultKinds,
 } from '../../../controller/api/contract.ts';
