@@ -24,6 +24,8 @@ export type DocumentVerdict =
   | { status: 'empty' };
 
 const ourKinds = new Set(kinds.map((k) => k.kind));
+/** The whole-manifest schema of each kind, built once: the semantic walk follows it for every document. */
+const manifestSchemas = new Map(kinds.map((k) => [k.kind, objectSchema(k, 'manifest')]));
 
 export function checkDocument(file: string, document: ParsedDocument): DocumentVerdict {
   const value = document.value;
@@ -103,7 +105,9 @@ export function checkDocument(file: string, document: ParsedDocument): DocumentV
   );
   // The rules no schema can state, exactly as the agent runs them; only on a schema-valid object.
   if (diagnostics.length === 0) {
-    for (const issue of semanticIssuesIn(objectSchema(validator.definition, 'manifest'), object))
+    const schema =
+      manifestSchemas.get(validator.definition.kind) ?? objectSchema(validator.definition, 'manifest');
+    for (const issue of semanticIssuesIn(schema, object))
       diagnostics.push(diagnostic(issue.path, 'schema', issue.message));
   }
   return { status: 'ours', object: manifest, diagnostics };

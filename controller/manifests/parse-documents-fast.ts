@@ -11,8 +11,14 @@ const unusualSyntax = /(^|[\s[{,:-])[&*!]\S|<</m;
 const separator = /^(---|\.\.\.)(\s|$)/;
 const blankOrComment = /^\s*(#.*)?$/;
 
+/** Whether the text may hold an anchor, alias, tag or merge key; the scan only runs if a marker is there. */
+function mayBeUnusual(text: string): boolean {
+  const marker = text.includes('&') || text.includes('*') || text.includes('!') || text.includes('<<');
+  return marker && unusualSyntax.test(text);
+}
+
 export function parseDocumentsFast({ text }: { text: string }): ParseResult | undefined {
-  if (unusualSyntax.test(text) || text.includes('\t')) return undefined;
+  if (text.includes('\t') || mayBeUnusual(text)) return undefined;
   let values: unknown[];
   try {
     // CORE_SCHEMA is YAML 1.2's core schema, the one `yaml` uses: no timestamps, no merge keys.
@@ -36,7 +42,9 @@ function documentStartLines(text: string): number[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (separator.test(line)) {
+    // Most lines start with neither "---" nor "...": skip the pattern for them.
+    const first = line.charCodeAt(0);
+    if ((first === 0x2d || first === 0x2e) && separator.test(line)) {
       inDocument = false;
       // `--- value` puts content on the separator line itself.
       if (line.startsWith('---') && !blankOrComment.test(line.slice(3))) {

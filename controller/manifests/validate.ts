@@ -38,7 +38,8 @@ export async function validatePaths({ paths, fs }: ValidatePathsOptions): Promis
   report.diagnostics.push(...walk.diagnostics);
   for (const file of walk.skipped)
     report.ignored.push(info(file, 0, 'not a .yaml, .yml or .json file; skipped'));
-  // Reads run a few at a time (async reads one by one are dominated by thread-pool round trips);
+  // Reads run a few at a time when an asynchronous file system is injected (one by one they are
+  // dominated by thread-pool round trips; the default reads synchronously, read-source.ts);
   // checking stays in file order so the output is deterministic.
   const sources = await mapInOrder(walk.files, readConcurrency, (file) => readManifestSource({ file, fs }));
   walk.files.forEach((file, index) => {

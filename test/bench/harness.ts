@@ -66,6 +66,37 @@ export async function compareMs(
   return { subject: median(a), baseline: median(b) };
 }
 
+/**
+ * Times several pieces of work in interleaved rounds (the order rotates each round, so neither drift
+ * in machine load nor going first favours one), after `warmUp` untimed rounds. Returns every round's
+ * time (ms) per name, in round order, so callers can take medians and per-round ratios.
+ */
+export async function interleavedMs<K extends string>(
+  work: Record<K, () => Promise<unknown> | unknown>,
+  options: { rounds: number; warmUp?: number },
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(work) as K[];
+  const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  const total = (options.warmUp ?? 1) + options.rounds;
+  for (let index = 0; index < total; index++) {
+    const timed = index >= total - options.rounds;
+    for (let offset = 0; offset < names.length; offset++) {
+      const name = names[(index + offset) % names.length]!;
+      const start = performance.now();
+      await work[name]();
+      if (timed) times[name].push(performance.now() - start);
+    }
+  }
+  return times;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) throw new RangeError('percentile of no values');
