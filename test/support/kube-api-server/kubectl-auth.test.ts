@@ -18,7 +18,7 @@ describe('kubectl auth against RBAC', { skip: kubectlMissing }, () => {
 
   before(async () => {
     server = await startKubeApiServer({ crdDirectory: CRDS, users: [{ name: 'controller', username: SA }] });
-    for (const name of ['shop', 'chaoscraft-system']) {
+    for (const name of ['shop', 'chaoscraft-system', 'argocd']) {
       server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     admin = await kubectlFor(server);
