@@ -191,7 +191,7 @@ interface TestRun {
   failures: string[];
 }
 
-/** One test file in `dir`, bounded. A file whose tests were all skipped (e.g. not root) says so. */
+/** One test file in `dir`, bounded. A file in which no test passed (e.g. skipped without root) says so. */
 function runTest(dir: string, file: string): Promise<TestRun> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -225,8 +225,8 @@ function runTest(dir: string, file: string): Promise<TestRun> {
       const failures = [...new Set(notOk.filter((f) => f.depth === deepest).map((f) => f.name))];
       if (timedOut) resolve({ result: 'timed out', seconds, tail, failures });
       else if (code !== 0) resolve({ result: 'failed', seconds, tail, failures });
-      else if (count('pass') === 0 && count('skipped') > 0)
-        resolve({ result: 'skipped', seconds, tail, failures });
+      // Nothing passed and nothing failed: skipped (a suite skipped as a whole counts no test at all).
+      else if (count('pass') === 0) resolve({ result: 'skipped', seconds, tail, failures });
       else resolve({ result: 'passed', seconds, tail, failures });
     });
   });
