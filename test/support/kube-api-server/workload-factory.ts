@@ -1,6 +1,6 @@
 // Builds a Deployment → ReplicaSet → Pods chain, linked by ownerReferences, ready for `server.seed()`.
 import { randomUUID } from 'node:crypto';
-import { makeRunningPod } from './pod-factory.ts';
+import { makeRunningPod, realisticPodParts } from './pod-factory.ts';
 import type { JsonObject } from './resource-types.ts';
 
 export interface WorkloadOptions {
@@ -11,6 +11,8 @@ export interface WorkloadOptions {
   labels?: Record<string, string>;
   /** Pods are spread over these nodes round-robin. */
   nodeNames?: string[];
+  /** Pods (and the template) as `makeRunningPod`'s `size`; default 'minimal'. */
+  podSize?: 'minimal' | 'realistic';
 }
 
 export interface Workload {
@@ -53,10 +55,11 @@ export function makeWorkload(options: WorkloadOptions): Workload {
       ),
     ],
   };
-  const template = {
-    metadata: { labels },
-    spec: { containers: [{ name: 'app', image: 'busybox' }] },
-  };
+  const realistic =
+    options.podSize === 'realistic' ? realisticPodParts({ name: options.name, labels }) : undefined;
+  const template = realistic
+    ? { metadata: { labels: realistic.labels, annotations: realistic.annotations }, spec: realistic.spec }
+    : { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
   const deployment: JsonObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -99,6 +102,7 @@ export function makeWorkload(options: WorkloadOptions): Workload {
       labels,
       nodeName: nodes[index % nodes.length],
       owner: { name: replicaSetName, uid: replicaSetUid },
+      size: options.podSize,
     }),
   );
   return { deployment, replicaSet, pods, objects: [deployment, replicaSet, ...pods] };
