@@ -30,8 +30,16 @@ export async function benchCluster(
   return server;
 }
 
-export function seedWorkload(server: KubeApiServer, name: string, replicas: number): void {
-  server.seed(makeWorkload({ name, namespace: 'bench', replicas, labels: { app: name } }).objects);
+export function seedWorkload(
+  server: KubeApiServer,
+  name: string,
+  replicas: number,
+  options: { podSize?: 'minimal' | 'realistic' } = {},
+): void {
+  server.seed(
+    makeWorkload({ name, namespace: 'bench', replicas, labels: { app: name }, podSize: options.podSize })
+      .objects,
+  );
 }
 
 export function runningPods(server: KubeApiServer, app: string): { name: string; uid: string }[] {
