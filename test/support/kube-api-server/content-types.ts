@@ -1,13 +1,15 @@
 // What a request body may be, by its Content-Type, as kube-apiserver decides: objects come as JSON or
-// YAML; patches as JSON merge patch, JSON patch or, for built-in kinds only, strategic merge patch.
+// YAML; patches as JSON merge patch, JSON patch, server-side apply (YAML, custom resources) or, for
+// built-in kinds only, strategic merge patch.
 // Anything else (protobuf, CBOR, plain text) is 415 Unsupported Media Type. Protobuf is refused for
 // built-in kinds too: a real server accepts it there, this one does not speak it.
 import { parse as parseYaml } from 'yaml';
 import { badRequestError, KubeApiError } from './errors.ts';
+import { tracksManagedFields } from './managed-fields.ts';
 import { parseJsonBody } from './request-parsing.ts';
 import type { ResourceType } from './resource-types.ts';
 
-export type PatchType = 'merge' | 'json' | 'strategic';
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -60,11 +62,12 @@ export function patchTypeFor(contentType: string | undefined, type: ResourceType
   if (mediaType === 'application/json-patch+json') return 'json';
   if (mediaType === 'application/strategic-merge-patch+json') return requirePatchSupport('strategic', type);
   if (mediaType === 'application/apply-patch+yaml') {
+    if (tracksManagedFields(type)) return 'apply';
     throw new KubeApiError({
       code: 'UnsupportedMediaType',
       httpStatus: 415,
       reason: 'UnsupportedMediaType',
-      message: 'server-side apply (application/apply-patch+yaml) is not modelled by the API test server',
+      message: `server-side apply is modelled by the API test server for custom resources only, not ${type.plural}`,
     });
   }
   throw unsupportedMediaType(patchMediaTypes(type));

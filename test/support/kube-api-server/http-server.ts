@@ -163,20 +163,23 @@ async function handle(
     const done = options.deletes.begin({ ...target, name: target.name, cluster, bodyText });
     response.once('close', () => done(response.statusCode));
   }
-  const result = handleResourceCall({
-    cluster,
-    verb,
-    type: target.type,
-    namespace: target.namespace,
-    name: target.name,
-    subresource: target.subresource,
-    query: url.searchParams,
-    contentType: request.headers['content-type'],
-    bodyText,
-    bodyBytes,
-    format,
-    user,
-  });
+  const result = markRefusal(record, () =>
+    handleResourceCall({
+      cluster,
+      verb,
+      type: target.type,
+      namespace: target.namespace,
+      name: target.name,
+      subresource: target.subresource,
+      query: url.searchParams,
+      contentType: request.headers['content-type'],
+      bodyText,
+      bodyBytes,
+      format,
+      user,
+      userAgent: request.headers['user-agent'],
+    }),
+  );
   if (result.warnings && result.warnings.length > 0) {
     response.setHeader('Warning', result.warnings.map(warningHeaderValue));
   }
@@ -244,4 +247,14 @@ function impersonate(resource: string, name: string): ResourceAttributes {
     namespace: '',
     name,
   };
+}
+
+/** A refusal decided inside a handler (create by apply) counts as an RBAC refusal too. */
+function markRefusal<T>(record: RequestRecord, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code === 'Forbidden') record.forbidden = true;
+    throw error;
+  }
 }

@@ -7,10 +7,15 @@ import { decodeObjectBody, patchTypeFor } from './content-types.ts';
 import { type DeleteOptionsBody, deleteCollection, deleteObject } from './delete-operations.ts';
 import { badRequestError, KubeApiError, methodNotAllowedError } from './errors.ts';
 import { listBody, listObjects } from './list-operations.ts';
+import { managedFieldsAfterUpdate, tracksManagedFields } from './managed-fields.ts';
+import { checkPatchOptions, fieldManagerOf } from './patch-options.ts';
 import { decodeProtobufReview, isProtobuf } from './protobuf-reviews.ts';
+import { authorize, forbiddenError } from './rbac-authorizer.ts';
+import type { ResourceAttributes } from './request-attributes.ts';
 import { integerParam, parseJsonBody, type ResponseFormat } from './request-parsing.ts';
-import type { JsonObject, ResourceType } from './resource-types.ts';
+import { apiVersionOf, type JsonObject, type ResourceType } from './resource-types.ts';
 import { scaleOf, writeScale } from './scale-subresource.ts';
+import { applyObject } from './server-side-apply.ts';
 import { tableFor } from './table.ts';
 import type { KubeVerb } from './test-controls.ts';
 import { createObject, patchObject, updateObject } from './write-operations.ts';
@@ -28,8 +33,10 @@ export interface ResourceCall {
   /** The body as received, for the one binary format read here (protobuf reviews). */
   bodyBytes?: Buffer;
   format: ResponseFormat;
-  /** Who asks (after impersonation): reviews answer for this user. */
+  /** Who asks (after impersonation): reviews answer for this user; a create by apply is authorized for it. */
   user: UserInfo;
+  /** Names the field manager of a write without a `fieldManager` parameter. */
+  userAgent?: string;
 }
 
 export interface HandlerResult {
@@ -112,12 +119,44 @@ function handleScaleCall(call: ResourceCall, dryRun: boolean): HandlerResult {
   }
 }
 
+/** An apply of a missing object creates it, which the caller must also be allowed to do. */
+function authorizeCreate(call: ResourceCall): void {
+  const attributes: ResourceAttributes = {
+    kind: 'resource',
+    verb: 'create',
+    group: call.type.group,
+    version: call.type.version,
+    resource: call.type.plural,
+    subresource: '',
+    namespace: call.namespace ?? '',
+    name: call.name ?? '',
+  };
+  const decision = authorize(call.cluster.store, call.user, attributes);
+  if (!decision.allowed) throw forbiddenError(call.user, attributes, decision.reason);
+}
+
 export function handleResourceCall(call: ResourceCall): HandlerResult {
   const { cluster, type } = call;
   const dryRun = call.query.getAll('dryRun').includes('All');
   const fieldValidation = call.query.get('fieldValidation') ?? undefined;
   const warnings: string[] = [];
-  const base = { type, namespace: call.namespace, dryRun, fieldValidation, warnings };
+  const manager = fieldManagerOf({
+    query: call.query,
+    userAgent: call.userAgent,
+    subresource: call.subresource === 'status' ? 'status' : undefined,
+  });
+  const managedFields = tracksManagedFields(type)
+    ? (object: JsonObject, before: JsonObject | undefined) =>
+        managedFieldsAfterUpdate({
+          type,
+          before,
+          after: object,
+          manager,
+          time: cluster.timestamp(),
+          apiVersion: apiVersionOf(type),
+        })
+    : undefined;
+  const base = { type, namespace: call.namespace, dryRun, fieldValidation, warnings, managedFields };
   if (type.namespaced && call.namespace === undefined && call.verb !== 'list') {
     throw methodNotAllowedError(`${call.verb} on ${type.plural} needs a namespace`);
   }
@@ -172,6 +211,20 @@ export function handleResourceCall(call: ResourceCall): HandlerResult {
     }
     case 'patch': {
       const patchType = patchTypeFor(call.contentType, type);
+      checkPatchOptions(call.query, patchType);
+      if (patchType === 'apply') {
+        const existed = cluster.find(type, call.namespace, call.name!) !== undefined;
+        const applied = applyObject(cluster, {
+          ...base,
+          managedFields: undefined,
+          name: call.name!,
+          body: decodeObjectBody('application/yaml', call.bodyText),
+          manager,
+          force: call.query.get('force') === 'true',
+          authorizeCreate: () => authorizeCreate(call),
+        });
+        return { status: existed ? 200 : 201, body: applied, warnings };
+      }
       const patch = parseJsonBody(call.bodyText);
       const patched = patchObject(cluster, { ...base, name: call.name!, patchType, patch, subresource });
       return { status: 200, body: patched, warnings };

@@ -14,6 +14,7 @@ import {
   type StatusCause,
 } from './errors.ts';
 import { initialPodStatus } from './kubelet.ts';
+import type { ManagedFieldsEntry } from './managed-fields.ts';
 import { metadataCauses, nameCauses } from './metadata-validation.ts';
 import { metadataOf, type ObjectMetadata } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch, jsonEqual } from './patch.ts';
@@ -33,6 +34,11 @@ export interface WriteOptions {
   fieldValidation?: string;
   /** Collects the texts of `Warning` headers for the response. */
   warnings?: string[];
+  /**
+   * managedFields for the validated object about to be stored (`before`: the stored one, on updates);
+   * undefined keeps them as they are. Unset for writes that track no field ownership (the JS API).
+   */
+  managedFields?: (object: JsonObject, before: JsonObject | undefined) => ManagedFieldsEntry[] | undefined;
 }
 
 export type { PatchType };
@@ -175,6 +181,9 @@ export function createObject(cluster: Cluster, options: WriteOptions & { body: u
   metadata.generation = 1;
   prepareStatusOnCreate(cluster, type, object);
   validate(cluster, options, object);
+  const managedFields =
+    metadata.managedFields === undefined ? options.managedFields?.(object, undefined) : undefined;
+  if (managedFields) metadata.managedFields = managedFields;
   if (options.dryRun) return object;
   return cluster.commitCreate(type, object);
 }
@@ -303,6 +312,10 @@ function mainEndpoint(
     else metadata[key] = current[key];
   }
   metadata.resourceVersion = current.resourceVersion;
+  // A body without managedFields keeps them; an empty list resets them.
+  if (metadata.managedFields === undefined && current.managedFields !== undefined) {
+    metadata.managedFields = current.managedFields;
+  }
   const next: JsonObject = { ...body, apiVersion: existing.apiVersion, kind: existing.kind, metadata };
   if (type.statusSubresource) {
     if (existing.status === undefined) delete next.status;
@@ -340,6 +353,8 @@ function commitUpdate(
     }
   }
   if (after.finalizers?.length === 0) delete after.finalizers;
+  const managedFields = options.managedFields?.(next, existing);
+  if (managedFields) (next.metadata as JsonObject).managedFields = managedFields;
   if (!jsonEqual(specOf(type, existing), specOf(type, next))) {
     after.generation = (before.generation ?? 0) + 1;
   }
@@ -365,6 +380,7 @@ export interface PatchOptions extends WriteOptions {
  */
 export function patchObject(cluster: Cluster, options: PatchOptions): JsonObject {
   requirePatchSupport(options.patchType, options.type);
+  if (options.patchType === 'apply') throw badRequestError('server-side apply goes through applyObject');
   const existing = cluster.require(options.type, options.namespace, options.name);
   const view = cluster.present(options.type, existing);
   let patched: unknown;
