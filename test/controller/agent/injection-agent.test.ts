@@ -106,12 +106,14 @@ describe('injection agent (in-process, real nftables)', { skip: skipReason }, ()
       injection({ name: 'loss-2', node: NODE, fault: loss, podUid, deadlineMs: Date.now() + 1500, tag }),
     );
     await waitFor({ what: 'the table', timeoutMs: 10_000, check: () => hasTable(netns, tag) });
+    // Two writes: the status says Recovered, then the finalizer goes; wait for both.
     const recovered = await waitFor({
-      what: 'Recovered True',
+      what: 'Recovered True and the finalizer released',
       timeoutMs: 10_000,
       check: () => {
         const current = getInjection(server, 'loss-2');
-        return condition(current, 'Recovered')?.status === 'True' && current;
+        const released = (current?.metadata.finalizers ?? []).length === 0;
+        return condition(current, 'Recovered')?.status === 'True' && released && current;
       },
     });
     assert.equal(condition(recovered, 'Recovered')?.reason, 'DeadlineReached');
