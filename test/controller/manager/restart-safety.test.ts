@@ -101,11 +101,17 @@ function podUid(namespace: string, name: string): string | undefined {
     ?.metadata.uid;
 }
 
+/** UIDs of the pods put in the place of deleted ones, by namespace. */
+const replacements = new Map<string, Set<string>>();
+
 /** What a StatefulSet does: a deleted pod comes back under its name, with a new UID. */
 function replaceDeletedPods(namespace: string, originals: Map<string, string>): void {
   for (const name of originals.keys()) {
-    if (podUid(namespace, name) === undefined)
-      server.seed([makeRunningPod({ name, namespace, labels: { app: 'db' }, nodeName: 'node-1' })]);
+    if (podUid(namespace, name) !== undefined) continue;
+    const [pod] = server.seed([
+      makeRunningPod({ name, namespace, labels: { app: 'db' }, nodeName: 'node-1' }),
+    ]) as { metadata: { uid: string } }[];
+    replacements.set(namespace, (replacements.get(namespace) ?? new Set()).add(pod!.metadata.uid));
   }
 }
 
@@ -128,8 +134,8 @@ const running = (object: ReturnType<typeof getExperiment>) => succeeded(object)?
 
 /**
  * Everything a scenario does before the controller under test starts. Run path: the experiment is
- * created. Deletion path: a controller runs it until Running and stops; the experiment is deleted.
- * Returns the target UIDs when they are known already.
+ * created. Deletion path: a controller runs it until Running and stops, the killed pods are replaced,
+ * the experiment is deleted.
  */
 async function prepare(path: Path, namespace: string, originals: Map<string, string>): Promise<void> {
   createExperiment(namespace, path);
@@ -144,7 +150,7 @@ async function prepare(path: Path, namespace: string, originals: Map<string, str
   server.delete(experimentAddress(namespace, NAME));
 }
 
-/** The target UIDs: from the status while it exists, else from the delete requests' preconditions. */
+/** The target UIDs as the status records them (none before the records are written). */
 function targetUids(namespace: string): Set<string> {
   const fromStatus = targetsOf(getExperiment(server, namespace, NAME)).map((t) => t.uid!);
   return new Set(fromStatus);
@@ -180,14 +186,18 @@ async function finishAndCheck(
       `every pod delete names the target it means (preconditions.uid): ${JSON.stringify(request)}`,
     );
   }
-  const applied = new Map<string, number>();
-  for (const request of deletes) {
-    if (request.status < 300 && request.uid) applied.set(request.uid, (applied.get(request.uid) ?? 0) + 1);
-  }
-  const hitOther = [...applied.keys()].filter((uid) => !targets.has(uid));
-  assert.deepEqual(hitOther, [], 'no pod but a target was deleted (a replacement would be one)');
+  // UIDs are unique across namespaces, so the server-wide count per UID is this scenario's.
+  const deletesByUid = server.deletesByUid({ resource: 'pods' });
   for (const uid of targets)
-    assert.equal(applied.get(uid), 1, `target ${uid} deleted exactly once: ${JSON.stringify(deletes)}`);
+    assert.equal(deletesByUid.get(uid), 1, `target ${uid} deleted exactly once: ${JSON.stringify(deletes)}`);
+  const others = [...originals.values(), ...(replacements.get(namespace) ?? [])].filter(
+    (u) => !targets.has(u),
+  );
+  assert.deepEqual(
+    others.filter((uid) => deletesByUid.has(uid)),
+    [],
+    'no pod but a target was deleted: no other original, no replacement',
+  );
 }
 
 /** What a restarted controller would find: the experiment and which pods are the originals. */
