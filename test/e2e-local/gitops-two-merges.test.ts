@@ -124,6 +124,8 @@ test('two PRs merged back to back, the reporter restarted between them: each res
       pacer: new ContentPacer({ minSpacingMs: 0 }),
     });
   const first = await startReporter();
+  // Stopped on purpose below; also here, so a failure before that leaves nothing polling.
+  cleanups.push(() => first.stop());
 
   // 1. PR A merges (squash) and Argo CD syncs it: api-kill appears.
   await repository.checkout({ ref: 'main' });
