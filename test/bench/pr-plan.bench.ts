@@ -137,9 +137,10 @@ const benchmark: Benchmark = {
   id: 'pr-plan',
   description:
     'plan a PR touching 1,000 manifests in a 10,000-file repository; baseline: native git diff base...head + git show of the same files',
-  async run({ log, quick }) {
+  async run({ log, quick, sizes }) {
     const files = quick ? 2000 : 10_000;
     const touched = quick ? 200 : 1000;
+    sizes({ repositoryFiles: files, touchedManifests: touched, rounds: quick ? 2 : 3 });
     const dir = mkdtempSync(join(tmpdir(), 'chaoscraft-bench-pr-plan-'));
     try {
       await git(dir, ['init', '--quiet', '--initial-branch=main']);
