@@ -32,6 +32,7 @@ import {
   targetsOf,
   waitForExperiment,
 } from '../controller/manager/restart-harness.ts';
+import { grantProcess } from '../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   kubeConfigFor,
@@ -76,11 +77,14 @@ describe('node faults: controller kill -9 at every failpoint, restart', { skip }
     server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chaoscraft-system' } });
     dir = mkdtempSync(join(tmpdir(), 'chaoscraft-restart-node-'));
     kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfigFile({ server, path: kubeconfig });
+    await grantProcess(server, 'controller');
+    await grantProcess(server, 'agent');
+    await writeKubeconfigFile({ server, path: kubeconfig, user: 'controller' });
   });
   after(async () => {
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the processes do');
   });
 
   /** One scenario's world: a namespace, a node with its agent, pods whose network namespace is `netns`. */
@@ -108,7 +112,7 @@ describe('node faults: controller kill -9 at every failpoint, restart', { skip }
     // Every pod of the scenario lives in the one namespace: each injection is its own tagged table there.
     const target = { id: `netns/${netns.name}`, netnsPath: netns.path };
     const agent = new InjectionAgent({
-      kubeConfig: kubeConfigFor(server),
+      kubeConfig: kubeConfigFor(server, { user: 'agent' }),
       nodeName: node,
       resolver: staticResolver(new Map(pods.map((p) => [p.metadata.uid, target]))),
       sweepIntervalMs: 60_000,

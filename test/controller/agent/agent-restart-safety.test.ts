@@ -18,6 +18,7 @@ import { InjectionAgent } from '../../../controller/agent/injection-agent.ts';
 import { createPodTargetResolver } from '../../../controller/agent/target-resolver.ts';
 import { hasProgram } from '../../../controller/faults/command.ts';
 import type { Failpoint } from '../../../controller/runtime/failpoints.ts';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   kubeConfigFor,
@@ -67,11 +68,13 @@ describe('agent kill -9 at every failpoint, restart', { skip }, () => {
     server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chaoscraft-system' } });
     dir = mkdtempSync(join(tmpdir(), 'chaoscraft-agent-restart-'));
     kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfigFile({ server, path: kubeconfig });
+    await grantProcess(server, 'agent');
+    await writeKubeconfigFile({ server, path: kubeconfig, user: 'agent' });
   });
   after(async () => {
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the processes do');
   });
 
   /** A namespace, a node whose pods live in `netns`, the controller for the namespace. */
@@ -139,7 +142,7 @@ describe('agent kill -9 at every failpoint, restart', { skip }, () => {
 
   function inProcessAgent(world: World, failpoint?: Failpoint): InjectionAgent {
     return new InjectionAgent({
-      kubeConfig: kubeConfigFor(server),
+      kubeConfig: kubeConfigFor(server, { user: 'agent' }),
       nodeName: world.node,
       resolver: createPodTargetResolver({ cgroupRoots: [world.kubelet.cgroupRoot] }),
       sweepIntervalMs: 60_000,

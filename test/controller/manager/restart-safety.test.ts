@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
   makeRunningPod,
@@ -56,11 +57,13 @@ before(async () => {
   server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chaoscraft-system' } });
   dir = mkdtempSync(join(tmpdir(), 'chaoscraft-restart-'));
   kubeconfig = join(dir, 'kubeconfig');
-  await writeKubeconfigFile({ server, path: kubeconfig });
+  await grantProcess(server, 'controller');
+  await writeKubeconfigFile({ server, path: kubeconfig, user: 'controller' });
 });
 after(async () => {
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(server?.forbiddenRequests() ?? [], [], 'the chart allows all the processes do');
 });
 
 interface Path {
