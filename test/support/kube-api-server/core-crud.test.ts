@@ -11,6 +11,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { type KubeApiServer, kubeConfigFor, startKubeApiServer } from './index.ts';
+import { waitFor } from './test-support.ts';
 
 function statusBody(error: unknown): { code: number; reason: string; message: string; details?: unknown } {
   assert.ok(error instanceof ApiException, `expected ApiException, got ${String(error)}`);
@@ -193,6 +194,28 @@ describe('built-in kinds through client-node', () => {
   });
 
   it('changes only status through /status and ignores status on the main endpoint', async () => {
+    // The Deployment controller writes this Deployment's status for a while after it is created; a read
+    // taken before it is done would lose the race for the next write (409), as against a cluster.
+    await waitFor({
+      what: 'the Deployment controller to leave api alone',
+      timeoutMs: 5000,
+      condition: async () => {
+        const seen = server.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: 'default',
+          name: 'api',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const later = server.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: 'default',
+          name: 'api',
+        });
+        return seen === later;
+      },
+    });
     const deployment = await apps.readNamespacedDeployment({ namespace: 'default', name: 'api' });
     const generation = deployment.metadata?.generation;
     const withStatus = await apps.replaceNamespacedDeploymentStatus({
