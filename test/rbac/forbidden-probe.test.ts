@@ -88,10 +88,18 @@ test('a probe of a kind outside the chart’s rules is refused, and the run says
   );
 });
 
-test('the same probe of a Deployment, which the chart allows, passes', async () => {
+test('a probe of a Deployment, which the chart allows, reads it', async () => {
   server.resetRequestLog();
-  server.create(experiment('deployment-probe', { hypothesis: { probes: [probeOfDeployment] } }));
+  // A dry run checks the hypothesis without faults, so the Deployment stays Available.
+  server.create(
+    experiment('deployment-probe', { dryRun: true, hypothesis: { probes: [probeOfDeployment] } }),
+  );
   const done = await waitForExperiment(server, 'deployment-probe', finished);
-  assert.equal(condition(done, 'Succeeded')?.status, 'True', JSON.stringify(done.status?.conditions));
+  const probes = done.status!.probes as Probe[];
+  assert.deepEqual(
+    probes.map((p) => [p.name, p.outcome]),
+    [['web-available', 'Passed']],
+    JSON.stringify(probes),
+  );
   assert.deepEqual(server.forbiddenRequests(), []);
 });
