@@ -19,7 +19,7 @@ test('close() fails when the server refused one of the controller’s requests',
     await waitForExperiment(server, 'refused', finished);
     await assert.rejects(
       controller.close(),
-      /refused 1 request\(s\) of the controller with 403[^]*get configmaps shop\/settings/,
+      /refused 1 request\(s\) of the controller with 403[\s\S]*get configmaps shop\/settings/,
     );
   } finally {
     await server.close();
