@@ -360,6 +360,7 @@ export const experimentStatus: JsonSchema = {
       items: {
         type: 'object',
         title: 'ProbeEvent',
+        description: 'A probe in a phase that first ran, or changed outcome.',
         required: ['name', 'phase', 'outcome', 'time'],
         properties: {
           name: { type: 'string', maxLength: 63, description: 'The probe name.' },

@@ -864,6 +864,9 @@ export interface ProbeResult {
    */
   message?: string;
 }
+/**
+ * A probe in a phase that first ran, or changed outcome.
+ */
 export interface ProbeEvent {
   /**
    * The probe name.
