@@ -96,7 +96,7 @@ export class InjectionAgent {
     this.#options = { ...options, clock, logger };
     this.metrics = options.metrics ?? createAgentMetrics();
     this.#nodeChanges = createNodeChanges({ limit: options.nodeChangeLimit ?? 8 });
-    const http = options.http ?? createKubeHttp(options.kubeConfig);
+    const http = options.http ?? createKubeHttp(options.kubeConfig, { fieldManager: 'chaoscraft-agent' });
     this.informer = new ResilientInformer<CachedInjection>({
       name: 'chaosinjections',
       clock,

@@ -27,7 +27,11 @@ export interface KubeHttp {
   readonly server: string;
 }
 
-export function createKubeHttp(kubeConfig: KubeConfig): KubeHttp {
+/**
+ * `fieldManager` names this process in the objects' managedFields (and in the apply conflicts an
+ * Argo CD user may see) on every write, instead of the HTTP client's name.
+ */
+export function createKubeHttp(kubeConfig: KubeConfig, options: { fieldManager?: string } = {}): KubeHttp {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const server = cluster.server.replace(/\/$/, '');
@@ -37,6 +41,10 @@ export function createKubeHttp(kubeConfig: KubeConfig): KubeHttp {
       const url = new URL(server + request.path);
       for (const [key, value] of Object.entries(request.query ?? {})) {
         if (value !== undefined) url.searchParams.set(key, String(value));
+      }
+      const writes = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH';
+      if (writes && options.fieldManager && !url.searchParams.has('fieldManager')) {
+        url.searchParams.set('fieldManager', options.fieldManager);
       }
       const context = new RequestContext(url.toString(), HttpMethod[request.method]);
       await kubeConfig.applySecurityAuthentication(context);

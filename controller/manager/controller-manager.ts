@@ -93,7 +93,7 @@ export class ControllerManager {
     this.#options = options;
     const clock = options.clock ?? systemClock;
     this.metrics = createControllerMetrics();
-    const http = createKubeHttp(options.kubeConfig);
+    const http = createKubeHttp(options.kubeConfig, { fieldManager: 'chaoscraft-controller' });
     const git = options.policyRepository;
     this.caches = new ClusterCaches({
       kubeConfig: options.kubeConfig,

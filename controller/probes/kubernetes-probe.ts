@@ -44,7 +44,12 @@ async function runKubernetesProbe(
   try {
     object = await options.reader.get({ ...reference, signal: options.signal });
   } catch (error) {
-    return { outcome: 'Error', message: `${label}: read failed: ${describeReadError(error)}` };
+    // A refusal is the controller's permissions, not the application's health: say what to grant.
+    const forbidden = (error as { statusCode?: number } | undefined)?.statusCode === 403;
+    const hint = forbidden
+      ? `; the controller may not read ${reference.kind} here: grant its service account get on it (a Role in that namespace, or its ClusterRole)`
+      : '';
+    return { outcome: 'Error', message: `${label}: read failed: ${describeReadError(error)}${hint}` };
   }
   if (object === undefined || object === null)
     return { outcome: 'Failed', message: `${label} does not exist` };
@@ -125,5 +130,6 @@ function describeReadError(error: unknown): string {
   const code =
     typeof failure?.code === 'string' || typeof failure?.code === 'number' ? `${failure.code}: ` : '';
   const message = typeof failure?.message === 'string' ? failure.message : String(error);
-  return clip(`${code}${message}`);
+  // Long enough for a Kubernetes refusal, which names the verb, resource, group and namespace.
+  return clip(`${code}${message}`, 600);
 }

@@ -69,6 +69,8 @@ test('a probe of a kind outside the chart’s rules is refused, and the run says
   const probe = (done.status!.probes as Probe[]).find((p) => p.name === 'settings-on');
   assert.equal(probe?.outcome, 'Error', 'a refused read is an error, not a failed check');
   assert.match(probe!.message, refusal);
+  assert.match(probe!.message, /in the namespace "shop"/, 'the whole refusal, not a clipped one');
+  assert.match(probe!.message, /grant its service account get on it/, 'says what to do');
   assert.equal(condition(done, 'Succeeded')?.status, 'False');
   assert.match(condition(done, 'Succeeded')!.message, refusal);
   assert.equal((done.status!.report as { targetsHit: number }).targetsHit, 0, 'nothing was injected');

@@ -91,6 +91,7 @@ test('Argo CD applies, the controller writes status and finalizers, re-applies n
   const status = entries.filter((e) => e.subresource === 'status');
   assert.equal(status.length, 1, JSON.stringify(entries));
   assert.equal(status[0]!.operation, 'Update');
+  assert.equal(status[0]!.manager, 'chaoscraft-controller', 'the controller names itself');
   assert.deepEqual(Object.keys(status[0]!.fieldsV1), ['f:status']);
   const finalizers = entries.find((e) => !e.subresource && e.operation === 'Update');
   assert.deepEqual(finalizers?.fieldsV1, {
