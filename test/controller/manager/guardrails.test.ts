@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runStateOf } from '../../../controller/core/experiment/run-state.ts';
-import { condition, experiment, finished, getExperiment, startCluster, startController } from './harness.ts';
+import {
+  condition,
+  experiment,
+  finished,
+  getExperiment,
+  startCluster,
+  startController,
+  waitForExperiment,
+} from './harness.ts';
 
 test('maxConcurrentExperiments 1 holds for six experiments created together, with the cache 300 ms behind', async (t) => {
   const server = await startCluster({ replicas: 6 });
@@ -40,4 +48,48 @@ test('maxConcurrentExperiments 1 holds for six experiments created together, wit
       `${name} waited for its turn and then ran`,
     );
   }
+});
+
+test('with the cache 300 ms behind: a namespace opting out or a suspension right before a run never lets it complete', async (t) => {
+  const server = await startCluster({ replicas: 3 });
+  const controller = await startController(server, { workers: 4 });
+  t.after(async () => {
+    await controller.close();
+    await server.close();
+  });
+  server.setWatchDelay({ baseMs: 300, jitterMs: 100 });
+
+  // The label goes, and the experiment arrives right after: whichever event the cache sees first.
+  server.patch({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    name: 'shop',
+    patch: { metadata: { labels: { 'chaoscraft.io/allow': null } } },
+  });
+  server.create(experiment('after-opt-out', { mode: 'all', duration: '5s' }));
+  const optedOut = await waitForExperiment(server, 'after-opt-out', finished, 20_000);
+  const reason = condition(optedOut, 'Succeeded')?.reason;
+  assert.ok(reason === 'PolicyDenied' || reason === 'Aborted', `ended ${reason}`);
+  assert.match(condition(optedOut, 'Succeeded')!.message!, /namespace-opt-in/);
+
+  server.patch({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    name: 'shop',
+    patch: { metadata: { labels: { 'chaoscraft.io/allow': 'true' } } },
+  });
+  server.create({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosPolicy',
+    metadata: { name: 'stop' },
+    spec: { suspend: true },
+  });
+  server.create(experiment('after-suspend', { mode: 'all', duration: '5s' }));
+  const held = await waitForExperiment(
+    server,
+    'after-suspend',
+    (o) => ['Suspended', 'Aborted'].includes(condition(o, 'Succeeded')?.reason ?? ''),
+    20_000,
+  );
+  assert.notEqual(condition(held, 'Succeeded')?.reason, 'Completed');
 });
