@@ -99,8 +99,9 @@ const mutants: Mutant[] = [
     id: 'admissions-side-by-side',
     removes: 'admissions happen one at a time (maxConcurrentExperiments)',
     file: 'controller/experiments/reconciler.ts',
-    find: 'return admission ? admitting(() => stepOnce(key, experiment)) : stepOnce(key, experiment);',
-    replace: 'return stepOnce(key, experiment);',
+    // The admission step runs at once instead of through the serial runner.
+    find: 'admission ? admitting(',
+    replace: 'admission ? ((run) => run())(',
     tests: ['test/controller/manager/guardrails.test.ts'],
   },
   {
