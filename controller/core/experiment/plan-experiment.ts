@@ -294,12 +294,14 @@ function inject(step: Step): Plan {
       step.requeue(Math.max(1, answerBy - step.now.getTime()));
       return step.plan();
     }
-    // Withdrawn in recovery like any other: the agent may still act on it later.
     failUnanswered(
       unanswered,
       (r) =>
         `no answer from the agent on node ${r.node ?? '?'} within ${formatDuration(timeouts(step).agentMs)}`,
     );
+    // Withdrawn now, not at the end of the run: a late agent must not keep a fault on a failed target.
+    for (const record of unanswered)
+      step.actions.push({ type: 'recover', record, fault: faultOf(step, record) });
   }
   const injected = targets.filter((t) => t.state === 'injected');
   if (injected.length === 0) {

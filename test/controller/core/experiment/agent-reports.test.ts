@@ -160,3 +160,23 @@ test('the probe timeline keeps each change of outcome, bounded', () => {
     'changes only',
   );
 });
+
+test('an unanswered injection is withdrawn as soon as it times out, while the answered ones run on', () => {
+  const world = new World({
+    spec: { ...loss, mode: 'all', duration: '10m' },
+    candidates: pods(2),
+    agent: { onCreate: 'silent', onDelete: 'recover' },
+  });
+  world.step();
+  world.step();
+  world.step(); // both handed over
+  const [first, second] = [...world.children.keys()];
+  assert.ok(first && second);
+  // The agent answers for the first only; the second stays silent.
+  world.children.get(first)!.injected = { status: 'True', reason: 'Injected', message: 'in place' };
+  world.children.get(first)!.injectedAt = world.now.toISOString();
+  for (let i = 0; i < 10 && world.condition('Succeeded')?.reason !== 'Running'; i++) world.step();
+  assert.equal(world.condition('Succeeded')?.reason, 'Running', 'the answered target runs on');
+  assert.equal(world.deletes.get(second), 1, 'the silent one was withdrawn at the timeout, not at the end');
+  assert.equal(world.deletes.get(first), undefined);
+});
