@@ -67,7 +67,7 @@ test('with the cache 300 ms behind: a namespace opting out or a suspension right
     patch: { metadata: { labels: { 'chaoscraft.io/allow': null } } },
   });
   server.create(experiment('after-opt-out', { mode: 'all', duration: '5s' }));
-  const optedOut = await waitForExperiment(server, 'after-opt-out', finished, 20_000);
+  const optedOut = await waitForExperiment(server, 'after-opt-out', finished, 60_000);
   const reason = condition(optedOut, 'Succeeded')?.reason;
   assert.ok(reason === 'PolicyDenied' || reason === 'Aborted', `ended ${reason}`);
   assert.match(condition(optedOut, 'Succeeded')!.message!, /namespace-opt-in/);
@@ -89,7 +89,10 @@ test('with the cache 300 ms behind: a namespace opting out or a suspension right
     server,
     'after-suspend',
     (o) => ['Suspended', 'Aborted'].includes(condition(o, 'Succeeded')?.reason ?? ''),
-    20_000,
-  );
+    60_000,
+  ).catch((error: Error) => {
+    const seen = condition(getExperiment(server, 'after-suspend'), 'Succeeded');
+    throw new Error(`${error.message}; Succeeded is now ${JSON.stringify(seen)}`);
+  });
   assert.notEqual(condition(held, 'Succeeded')?.reason, 'Completed');
 });
