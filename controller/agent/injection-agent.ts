@@ -36,7 +36,7 @@ import {
 } from './injection-object.ts';
 import { createInjectionReconciler, type InjectionReconciler } from './injection-reconciler.ts';
 import { DeadlineScheduler } from './node/deadline.ts';
-import { createNodeChanges, type NodeChanges, scopeKeys } from './node-changes.ts';
+import { createNodeChanges, type NodeChanges } from './node-changes.ts';
 import type { TargetResolver } from './target-resolver.ts';
 
 export interface InjectionAgentOptions {
@@ -196,47 +196,34 @@ export class InjectionAgent {
     this.queue.shutDown();
   }
 
-  /**
-   * Removes tagged changes that no live injection owns, in every scope the resolver lists. Each scope is
-   * swept as a node change to it (a pod's cgroup holds its pod's key, a namespace its own), with the live
-   * tags read once that change has its turn: an injection into the scope either finished before, and is
-   * live by then, or waits until the scope is done. Recoveries elsewhere go on meanwhile; a scope whose
-   * owner cannot be told is swept alone.
-   */
+  /** Removes tagged changes that no live injection owns, in every scope the resolver lists. */
   async sweep(): Promise<TaggedChange[]> {
     const { logger, resolver } = this.#options;
-    const removed: TaggedChange[] = [];
-    let scopes: Awaited<ReturnType<TargetResolver['listScopes']>> = [];
-    try {
-      scopes = await resolver.listScopes();
-    } catch (error) {
-      logger.warn({ error: describeError(error) }, 'cannot list the node scopes to sweep');
-    }
-    for (const scope of scopes) {
-      const work = () => sweepUnowned({ ...scope, liveTags: this.#liveTags() });
-      try {
-        const keys = await scopeKeys(scope);
-        removed.push(
-          ...(await (keys ? this.#nodeChanges.run(keys, work) : this.#nodeChanges.exclusive(work))),
-        );
-      } catch (error) {
-        logger.warn({ scope, error: describeError(error) }, 'sweep of a scope failed');
+    return this.#nodeChanges.exclusive(async () => {
+      const liveTags = new Set<string>();
+      for (const injection of this.informer.list()) {
+        const phase = phaseOf(injection);
+        if (phase === 'recovered' || phase === 'failed') continue;
+        if (typeof injection.spec?.tag === 'string') liveTags.add(injection.spec.tag);
       }
-    }
-    for (const change of removed) logger.info({ change }, 'removed a change no live injection owns');
-    this.metrics.swept.inc(removed.length);
-    return removed;
-  }
-
-  /** Tags of the injections that may have a change in place (not recovered, not failed). */
-  #liveTags(): Set<string> {
-    const liveTags = new Set<string>();
-    for (const injection of this.informer.list()) {
-      const phase = phaseOf(injection);
-      if (phase === 'recovered' || phase === 'failed') continue;
-      if (typeof injection.spec?.tag === 'string') liveTags.add(injection.spec.tag);
-    }
-    return liveTags;
+      const removed: TaggedChange[] = [];
+      let scopes: Awaited<ReturnType<TargetResolver['listScopes']>> = [];
+      try {
+        scopes = await resolver.listScopes();
+      } catch (error) {
+        logger.warn({ error: describeError(error) }, 'cannot list the node scopes to sweep');
+      }
+      for (const scope of scopes) {
+        try {
+          removed.push(...(await sweepUnowned({ ...scope, liveTags })));
+        } catch (error) {
+          logger.warn({ scope, error: describeError(error) }, 'sweep of a scope failed');
+        }
+      }
+      for (const change of removed) logger.info({ change }, 'removed a change no live injection owns');
+      this.metrics.swept.inc(removed.length);
+      return removed;
+    });
   }
 
   async #sweepLoop(signal: AbortSignal): Promise<void> {

@@ -51,8 +51,8 @@ export interface InjectionReconcilerOptions {
     cancel(options: { id: string }): boolean;
   };
   /**
-   * Runs a node change: changes with a key in common (a pod, a network namespace) one at a time, others
-   * side by side (bounded), never while the sweep works on the same scope (node-changes.ts).
+   * Runs a node change: changes with a key in common one at a time, others side by side (bounded), never
+   * while the sweep runs (node-changes.ts).
    */
   nodeChanges: Pick<NodeChanges, 'run'>;
   failpoint?: Failpoint;

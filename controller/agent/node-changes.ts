@@ -1,12 +1,11 @@
 /**
  * Who may change the node when. Changes to one target (keyed by its pod and its network namespace) run one
  * at a time in arrival order; changes to different targets run side by side, at most `limit` at once, so
- * that many deadlines passing together are recovered together and not one after another. The sweep takes
- * one scope at a time as a change to that scope (`scopeKeys`); `exclusive` runs work alone, after everything
- * that arrived before it and before anything that arrives after it.
+ * that many deadlines passing together are recovered together and not one after another. The sweep, which
+ * reads and removes changes across every target, runs alone: after everything that arrived before it, and
+ * before anything that arrives after it.
  */
 import { stat } from 'node:fs/promises';
-import { parseContainerCgroupPath } from './node/container-paths.ts';
 
 export interface NodeChanges {
   /** Runs `work` once no earlier change for any of `keys` is waiting or running, and a slot is free. */
@@ -116,29 +115,4 @@ export async function targetKeys(options: { podUid?: string; netnsPath?: string;
   }
   if (keys.length === 0 && options.targetId) keys.push(`target/${options.targetId}`);
   return keys;
-}
-
-/**
- * The keys of sweeping one scope: a container cgroup's pod, or a network namespace by identity.
- * Undefined when the scope's owner cannot be told (the host's namespace, a cgroup of no pod, a
- * namespace that cannot be read): such a scope is swept with nothing else running.
- */
-export async function scopeKeys(scope: {
-  netnsPath?: string;
-  cgroupPath?: string;
-}): Promise<string[] | undefined> {
-  if (scope.cgroupPath !== undefined) {
-    const podUid = parseContainerCgroupPath(scope.cgroupPath)?.podUid;
-    if (!podUid) return undefined;
-    const keys = [`pod/${podUid}`];
-    if (scope.netnsPath !== undefined) {
-      const netns = await targetKeys({ netnsPath: scope.netnsPath });
-      if (netns.length === 0) return undefined;
-      keys.push(...netns);
-    }
-    return keys;
-  }
-  if (scope.netnsPath === undefined) return undefined;
-  const keys = await targetKeys({ netnsPath: scope.netnsPath });
-  return keys.length > 0 ? keys : undefined;
 }

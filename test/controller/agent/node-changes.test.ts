@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import type { InjectionApi } from '../../../controller/agent/injection-api.ts';
 import type { InjectionObject } from '../../../controller/agent/injection-object.ts';
 import { createInjectionReconciler } from '../../../controller/agent/injection-reconciler.ts';
-import { createNodeChanges, scopeKeys, targetKeys } from '../../../controller/agent/node-changes.ts';
+import { createNodeChanges, targetKeys } from '../../../controller/agent/node-changes.ts';
 import { agentFinalizer } from '../../../controller/api/contract.ts';
 import type { Fault } from '../../../controller/faults/fault.ts';
 import { createFaultRegistry, type FaultRegistry } from '../../../controller/faults/registry.ts';
@@ -158,23 +158,6 @@ describe('node changes', () => {
     assert.equal(byPath[1], byOtherPath[1], 'two paths to one namespace give one key');
     assert.deepEqual(await targetKeys({ podUid: 'u3', netnsPath: '/run/netns/ccfgone0000' }), ['pod/u3']);
     assert.deepEqual(await targetKeys({ targetId: 'netns/x' }), ['target/netns/x']);
-  });
-
-  test('sweep scope keys: a container cgroup gives its pod, a namespace its identity, the rest none', async () => {
-    const uid = '0b6f2f4e-5d7c-4a8b-9c1d-2e3f4a5b6c7d';
-    const id = 'a'.repeat(64);
-    assert.deepEqual(await scopeKeys({ cgroupPath: `/sys/fs/cgroup/kubepods/besteffort/pod${uid}/${id}` }), [
-      `pod/${uid}`,
-    ]);
-    const systemd = `/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice/cri-containerd-${id}.scope`;
-    assert.deepEqual(await scopeKeys({ cgroupPath: systemd }), [`pod/${uid}`]);
-    const [netnsKey] = await targetKeys({ netnsPath: '/proc/self/ns/net' });
-    assert.deepEqual(await scopeKeys({ netnsPath: '/proc/self/ns/net' }), [netnsKey]);
-    // The same key as a change to a pod in that namespace takes: the two wait for each other.
-    assert.ok((await targetKeys({ podUid: uid, netnsPath: '/proc/self/ns/net' })).includes(netnsKey!));
-    assert.equal(await scopeKeys({}), undefined, "the host's namespace: swept alone");
-    assert.equal(await scopeKeys({ cgroupPath: '/sys/fs/cgroup/system.slice/cron.service' }), undefined);
-    assert.equal(await scopeKeys({ netnsPath: '/run/netns/ccfgone0000' }), undefined);
   });
 });
 
