@@ -23,6 +23,6 @@ await run(['validate', '--format', 'github', 'test/fixtures/validate/invalid/per
 
 process.stdout.write(
   '\nThe full demo, the standalone mode running a real experiment on this host against a bundled Git\n' +
-    'repository (DESIGN §6), is not built yet; until it is, this tour shows the manifest checks.\n',
+    'repository, is not built yet; until it is, this tour shows the manifest checks.\n',
 );
 process.exitCode = 0;
