@@ -47,11 +47,11 @@ export interface InjectionAgentOptions {
   controllerLease?: { namespace: string; name: string; graceMs: number; pollIntervalMs?: number };
   /** Default 60 s. */
   sweepIntervalMs?: number;
-  /** Concurrent reconciles. Default 8. */
+  /** Concurrent reconciles. Default `DEFAULT_AGENT_WORKERS`. */
   workers?: number;
   /**
    * Node changes at once, across different targets (changes to one target always run one at a time), so that
-   * deadlines passing together are recovered together. Default 8.
+   * deadlines passing together are recovered together. Default `DEFAULT_NODE_CHANGE_LIMIT`.
    */
   nodeChangeLimit?: number;
   faults?: FaultRegistry;
@@ -74,6 +74,16 @@ interface Written {
   superseded: Set<string>;
 }
 
+/**
+ * A node change is mostly waiting: an nftables table is deleted in about 20 ms, nearly all of it the kernel
+ * waiting out an RCU grace period, and changes in different namespaces share those waits. 100 tables go in
+ * about 2 s one at a time and 0.3 s all at once (docs/OPERATIONS.md), so the agent lets many run together;
+ * the bound keeps a node with hundreds of targets from starting hundreds of processes at once.
+ */
+export const DEFAULT_NODE_CHANGE_LIMIT = 64;
+/** Reconciles wait on the API server and on node changes: as many as node changes may run. */
+export const DEFAULT_AGENT_WORKERS = DEFAULT_NODE_CHANGE_LIMIT;
+
 export class InjectionAgent {
   readonly metrics: AgentMetrics;
   readonly informer: ResilientInformer<CachedInjection>;
@@ -95,7 +105,7 @@ export class InjectionAgent {
     const logger = options.logger ?? silentLogger;
     this.#options = { ...options, clock, logger };
     this.metrics = options.metrics ?? createAgentMetrics();
-    this.#nodeChanges = createNodeChanges({ limit: options.nodeChangeLimit ?? 8 });
+    this.#nodeChanges = createNodeChanges({ limit: options.nodeChangeLimit ?? DEFAULT_NODE_CHANGE_LIMIT });
     const http = options.http ?? createKubeHttp(options.kubeConfig, { fieldManager: 'chaoscraft-agent' });
     this.informer = new ResilientInformer<CachedInjection>({
       name: 'chaosinjections',
@@ -179,7 +189,7 @@ export class InjectionAgent {
     this.#running.push(
       runWorkers({
         queue: this.queue,
-        workers: this.#options.workers ?? 8,
+        workers: this.#options.workers ?? DEFAULT_AGENT_WORKERS,
         signal,
         logger,
         reconcile: (key) => this.#reconcileKey(key),

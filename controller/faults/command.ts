@@ -4,15 +4,14 @@
  * argument is checked before spawning. Entering a network namespace is done by prefixing
  * `nsenter --net=<path> --`.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { CommandFailedError, FaultError } from './errors.ts';
+import { SpawnHelper } from './spawn-helper.ts';
 
 export type Program = 'nft' | 'tc' | 'ip' | 'nsenter' | 'stress-ng' | 'sh';
 
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const MAX_ARG_LENGTH = 4096;
-const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
@@ -125,63 +124,18 @@ export function buildArgv(options: RunOptionsLike): { file: string; args: string
 
 type RunOptionsLike = Pick<RunCommandOptions, 'program' | 'args' | 'netnsPath'>;
 
+/** One per process: every command goes through it (spawn-helper.ts says why). */
+const spawnHelper = new SpawnHelper();
+
 /** Runs a command to completion. Does not throw on a non-zero exit: the caller decides what it means. */
 export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const { file, args } = buildArgv(options);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      shell: false,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let outputBytes = 0;
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      outputBytes += chunk.length;
-      if (outputBytes <= MAX_OUTPUT_BYTES) into.push(chunk);
-    };
-    child.stdout.on('data', collect(stdout));
-    child.stderr.on('data', collect(stderr));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(
-        new FaultError({
-          code: 'CommandFailed',
-          message: `could not start ${options.program}`,
-          data: { program: options.program },
-          cause: error,
-        }),
-      );
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      if (timedOut) {
-        reject(
-          new FaultError({
-            code: 'CommandTimeout',
-            message: `${options.program} did not finish within ${timeoutMs} ms`,
-            data: { program: options.program, timeoutMs },
-          }),
-        );
-        return;
-      }
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    // A child that exits before reading stdin closes the pipe; that is reported through its exit status.
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.stdin ?? '');
+  return spawnHelper.run({
+    program: options.program,
+    file,
+    args,
+    stdin: options.stdin ?? '',
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 }
 
