@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterReader } from '../../gitops/planner/cluster-reader.ts';
-import { kubeClusterReader } from '../../gitops/planner/kube-cluster-reader.ts';
+import { kubeClusterReader, namesCluster } from '../../gitops/planner/kube-cluster-reader.ts';
 import { planPullRequest } from '../../gitops/planner/plan-pull-request.ts';
 import { RepositoryError } from '../../gitops/repository/errors.ts';
 import { openRepository } from '../../gitops/repository/open-repository.ts';
@@ -24,7 +24,7 @@ Options:
   --fetch-ref <ref>         with a URL: also fetch this remote ref (e.g. refs/pull/12/head); repeatable
   --kubeconfig <file>       resolve targets against this cluster (read-only). Without it, the
                             in-cluster service account is used when running in a pod; otherwise
-                            the plan has no live targets and says so
+                            the plan is made from Git only and says so
   --no-cluster              plan without a cluster even when one is available
   --controller-namespace <ns>  the controller's namespace, protected like kube-system
                             (default chaoscraft-system)
@@ -131,7 +131,6 @@ function clusterFor(kubeconfig: string | undefined, inCluster: boolean): Cluster
   try {
     if (kubeconfig) kubeConfig.loadFromFile(kubeconfig);
     else kubeConfig.loadFromCluster();
-    return kubeClusterReader({ kubeConfig });
   } catch (error) {
     // Only the file name and the loader's complaint: never the file's content (it holds credentials).
     const reason = (error as NodeJS.ErrnoException).code ?? 'not a valid kubeconfig';
@@ -141,6 +140,10 @@ function clusterFor(kubeconfig: string | undefined, inCluster: boolean): Cluster
         : `cannot load the in-cluster config: ${reason}`,
     );
   }
+  if (!namesCluster(kubeConfig)) {
+    throw new KubeconfigError(`kubeconfig ${kubeconfig ?? '(in-cluster)'} names no current cluster`);
+  }
+  return kubeClusterReader({ kubeConfig });
 }
 
 export const planCommand: Command = createPlanCommand();

@@ -27,6 +27,22 @@ interface Labelled {
   metadata?: { name?: string; labels?: Record<string, string> };
 }
 
+/**
+ * Whether a kubeconfig names a cluster to read. False when it names none, and for the stand-in
+ * client-node's `loadFromDefault` makes when no kubeconfig exists at all (a cluster `cluster` at
+ * `http://localhost:8080`, user `user`): reading that gives a connection error, not a plan, so
+ * such a plan is made from Git only.
+ */
+export function namesCluster(kubeConfig: KubeConfig): boolean {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster?.server) return false;
+  const standIn =
+    cluster.name === 'cluster' &&
+    cluster.server === 'http://localhost:8080' &&
+    kubeConfig.getCurrentUser()?.name === 'user';
+  return !standIn;
+}
+
 export function kubeClusterReader(options: KubeClusterReaderOptions): ClusterReader {
   const http = options.http ?? (options.kubeConfig ? createKubeHttp(options.kubeConfig) : undefined);
   if (!http) throw new Error('kubeClusterReader needs kubeConfig or http');

@@ -42,23 +42,7 @@ export function renderMarkdown(options: RenderOptions): string {
     `${options.valid ? '✅ **Ready to merge**' : '❌ **Blocked**'}: ${text(options.summary)}`,
     comparedLine(options),
   ];
-  if (options.cluster === 'none') {
-    const why = options.clusterError
-      ? `The cluster could not be read (${text(options.clusterError)}), so this is planned without it`
-      : 'Planned without a cluster';
-    const committed = options.committedPolicies;
-    const policies = committed
-      ? ` The ${plural(committed.policies.length, 'ChaosPolicy', 'ChaosPolicies')} committed on the base branch applied.`
-      : '';
-    blocks.push(
-      `> [!NOTE]\n> ${why}: no live targets, and the namespace opt-in, workload-share and concurrency guardrails are checked when the experiment runs.${policies}`,
-    );
-    if (committed?.problems.length) {
-      blocks.push(
-        `> [!WARNING]\n> Some committed ChaosPolicies could not be read, so only the valid suspended ones applied: ${text(committed.problems.slice(0, 5).join('; '))}`,
-      );
-    }
-  }
+  if (options.cluster === 'none') blocks.push(...offlineNotes(options));
   if (options.problems.length) blocks.push(problemsBlock(options.problems, linkBase));
   const planned = objects.filter((o) => o.verdict !== 'unchanged');
   for (const object of planned.slice(0, maxSections)) blocks.push(renderSection(object, linkBase));
@@ -70,13 +54,36 @@ export function renderMarkdown(options: RenderOptions): string {
   return bound(`${blocks.join('\n\n')}\n`);
 }
 
+/**
+ * Said once for the whole plan, not on every row: what a plan from Git cannot know, and which
+ * policies it applied instead of the cluster's.
+ */
+function offlineNotes(options: RenderOptions): string[] {
+  const why = options.clusterError
+    ? `The cluster could not be read (${text(options.clusterError)}), so this is planned from Git only`
+    : 'Planned from Git only (no cluster configured)';
+  const committed = options.committedPolicies;
+  const policies = committed
+    ? ` The ${plural(committed.policies.length, 'ChaosPolicy', 'ChaosPolicies')} committed on the base branch applied.`
+    : '';
+  const notes = [
+    `> [!NOTE]\n> ${why}: targets are chosen when each run starts, and the checks that need a cluster (${unclusteredChecks}) are made then.${policies}`,
+  ];
+  if (committed?.problems.length) {
+    notes.push(
+      `> [!WARNING]\n> Some committed ChaosPolicies could not be read, so only the valid suspended ones applied: ${text(committed.problems.slice(0, 5).join('; '))}`,
+    );
+  }
+  return notes;
+}
+
+const unclusteredChecks = ['namespace-opt-in', 'max-targets-percent'].map(code).join(', ');
+
 function comparedLine(options: RenderOptions): string {
   const sha = (s: string) => code(s.slice(0, 12));
   const where =
-    options.cluster === 'live'
-      ? `targets read from the cluster at ${text(formatUtc(options.now))}`
-      : 'no cluster';
-  return `Compared ${sha(options.headSha)} (${code(options.head)}) with ${sha(options.baseSha)} (merge base with ${code(options.base)}): ${plural(options.changedFiles, 'manifest file')} changed; ${where}.`;
+    options.cluster === 'live' ? `; targets read from the cluster at ${text(formatUtc(options.now))}` : '';
+  return `Compared ${sha(options.headSha)} (${code(options.head)}) with ${sha(options.baseSha)} (merge base with ${code(options.base)}): ${plural(options.changedFiles, 'manifest file')} changed${where}.`;
 }
 
 function problemsBlock(problems: readonly Diagnostic[], linkBase: string): string {

@@ -19,7 +19,7 @@ export const verdictLabels: Record<ObjectVerdict, string> = {
   'policy-changed': '🛡️ policy changed',
   'policy-removed': '🛡️ policy removed',
   'would-run': '✅ would run',
-  'planned-offline': '✅ planned (targets resolved at run time)',
+  'planned-offline': '✅ planned from Git only',
   suspended: '⏸️ suspended',
   unchanged: 'unchanged',
   'not-planned': 'not planned',
@@ -117,7 +117,8 @@ function experimentBlock(plan: ExperimentPlan, spec: ChaosExperimentSpec): strin
     `**Faults** ${faults} for ${code(spec.duration)} · mode ${code(modeText)}${spec.dryRun ? ' · **dry run**: selects and records, injects nothing' : ''}`,
   ];
   for (const problem of plan.specProblems) parts.push(`❌ ${text(problem)}`);
-  parts.push(targetsBlock(plan));
+  const targets = targetsBlock(plan);
+  if (targets) parts.push(targets);
   if (plan.blastRadius.length) {
     const rows = plan.blastRadius.map((b) => [
       code(b.workload),
@@ -134,9 +135,10 @@ function experimentBlock(plan: ExperimentPlan, spec: ChaosExperimentSpec): strin
 
 function targetsBlock(plan: ExperimentPlan): string {
   if (!plan.live) {
+    // Without any cluster the note at the top says it once; a namespace the cluster refused is this object's own.
     return plan.clusterError
       ? `**Targets** not resolved: the cluster could not be read (${text(plan.clusterError)}).`
-      : '**Targets** not resolved: planned without a cluster.';
+      : '';
   }
   if (plan.matching === 0) return '**Targets** ⚠️ no running pod matches the selector right now.';
   const head = `**Targets** ${plan.targets.length} of ${plural(plan.matching, 'matching pod')}${
@@ -154,7 +156,10 @@ function targetsBlock(plan: ExperimentPlan): string {
 }
 
 function guardrailsBlock(plan: ExperimentPlan): string {
-  const rows = plan.verdicts.map((v) => [code(v.guardrail), statusLabels[v.status], text(v.message)]);
+  // Checks a plan from Git cannot make are named once, in the note at the top.
+  const rows = plan.verdicts
+    .filter((v) => v.status !== 'unchecked')
+    .map((v) => [code(v.guardrail), statusLabels[v.status], text(v.message)]);
   const denied = plan.verdicts.filter((v) => v.status === 'deny').length;
   const list = table(['Guardrail', 'Verdict', 'Detail'], rows);
   if (plan.refusal?.reason === 'PolicyDenied') {
@@ -162,7 +167,7 @@ function guardrailsBlock(plan: ExperimentPlan): string {
   }
   if (denied) return `**Guardrails** ❌ ${denied} denied\n\n${list}`;
   const passed = plan.verdicts.filter((v) => v.status === 'pass').length;
-  return `**Guardrails** ${passed} of ${plan.verdicts.length} pass, none denied\n\n${details('all guardrails', list)}`;
+  return `**Guardrails** ${passed} of ${rows.length} pass, none denied\n\n${details('all guardrails', list)}`;
 }
 
 function probesBlock(spec: ChaosExperimentSpec): string {

@@ -5,7 +5,7 @@ import type { ObjectVerdict, PlannedObject } from './plan-objects.ts';
 
 const runVerdicts: [ObjectVerdict, string][] = [
   ['would-run', 'would run'],
-  ['planned-offline', 'planned without a cluster'],
+  ['planned-offline', 'planned from Git only'],
   ['no-targets', 'match no pods now'],
   ['suspended', 'suspended'],
   ['denied', 'denied by policy'],

@@ -1,8 +1,12 @@
 // The ClusterReader over the Kubernetes API test server: pages through lists, maps a missing
 // namespace to undefined, and never sends anything but GET.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kubeClusterReader } from '../../../gitops/planner/kube-cluster-reader.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubeClusterReader, namesCluster } from '../../../gitops/planner/kube-cluster-reader.ts';
 import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {
   type KubeApiServer,
@@ -12,6 +16,36 @@ import {
 } from '../../support/kube-api-server/index.ts';
 
 let server: KubeApiServer;
+
+test('namesCluster: a real kubeconfig names one; the localhost stand-in of loadFromDefault does not', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'chaoscraft-no-kube-'));
+  const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
+  try {
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    const standIn = new KubeConfig();
+    standIn.loadFromDefault();
+    assert.equal(
+      standIn.getCurrentCluster()?.server,
+      'http://localhost:8080',
+      'what client-node falls back to',
+    );
+    assert.equal(namesCluster(standIn), false);
+    assert.equal(namesCluster(new KubeConfig()), false);
+    const real = new KubeConfig();
+    real.loadFromClusterAndUser(
+      { name: 'prod', server: 'https://10.0.0.1:6443', skipTLSVerify: false },
+      { name: 'ci' },
+    );
+    assert.equal(namesCluster(real), true);
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    await rm(home, { recursive: true, force: true });
+  }
+});
 
 describe('kubeClusterReader', () => {
   before(async () => {

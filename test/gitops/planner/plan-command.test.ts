@@ -2,7 +2,7 @@
 // JSON, exit codes, and a private repository over smart HTTP whose token never shows.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -98,7 +98,8 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     const result = await planCli(['--repo', repoDir, '--base', 'main', '--head', 'good']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^<!-- chaoscraft:plan -->\n/);
-    assert.match(result.stdout, /Planned without a cluster/);
+    assert.match(result.stdout, /Planned from Git only \(no cluster configured\)/);
+    assert.ok(!/localhost|127\.0\.0\.1|ECONNREFUSED|could not be read/.test(result.stdout), result.stdout);
   });
 
   test('with --kubeconfig: live targets; a denial exits 1', async () => {
@@ -195,6 +196,20 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     ]);
     assert.equal(badConfig.code, 2);
     assert.match(badConfig.stderr, /cannot load kubeconfig/);
+    const empty = join(workspace, 'empty-kubeconfig');
+    await writeFile(empty, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+    const noCluster = await planCli([
+      '--repo',
+      repoDir,
+      '--base',
+      'main',
+      '--head',
+      'good',
+      '--kubeconfig',
+      empty,
+    ]);
+    assert.equal(noCluster.code, 2, noCluster.stdout);
+    assert.match(noCluster.stderr, /names no current cluster/);
   });
 
   test('a private repository over HTTP: the token comes from the environment and never shows', async () => {
@@ -202,7 +217,7 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     const argv = ['--repo', `${git.url}/chaos`, '--base', 'main', '--head', 'good', '--cache-dir', cacheDir];
     const ok = await planCli(argv, { CHAOSCRAFT_GIT_TOKEN: TOKEN });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /1 experiment: 1 planned without a cluster/);
+    assert.match(ok.stdout, /1 experiment: 1 planned from Git only/);
     assert.ok(!ok.stdout.includes(TOKEN) && !ok.stderr.includes(TOKEN));
     const refused = await planCli(argv, { GITHUB_TOKEN: 'ghp_wrong_ab12' });
     assert.equal(refused.code, 2);

@@ -47,13 +47,15 @@ function plan(head: Record<string, string>, cluster?: ClusterReader, base: Recor
 }
 
 describe('planner cases', () => {
-  test('without a cluster: no live targets, cluster guardrails not checked, the plan says so', async () => {
-    const result = await plan({ 'e.yaml': podKillYaml() });
+  test('without a cluster: planned from Git only, the checks that need one named once, not per row', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3; i++) files[`e${i}.yaml`] = podKillYaml({ name: `kill-${i}` });
+    const result = await plan(files);
     assert.equal(result.valid, true);
-    assert.equal(result.summary, '1 experiment: 1 planned without a cluster');
-    assert.match(result.markdown, /Planned without a cluster/);
-    assert.match(result.markdown, /\| `namespace-opt-in` \| ❔ not checked \|/);
-    assert.match(result.markdown, /\*\*Targets\*\* not resolved: planned without a cluster/);
+    assert.equal(result.summary, '3 experiments: 3 planned from Git only');
+    assert.equal((result.markdown.match(/Planned from Git only \(no cluster configured\)/g) ?? []).length, 1);
+    assert.equal((result.markdown.match(/namespace-opt-in/g) ?? []).length, 1, 'one line, not one per row');
+    assert.ok(!/not checked|not resolved/.test(result.markdown), result.markdown);
   });
 
   test('without a cluster, guardrails that need none still deny (the PR policy applies)', async () => {
@@ -74,6 +76,7 @@ describe('planner cases', () => {
     assert.equal(result.valid, false, 'the committed policy denies containerKill');
     assert.match(result.markdown, /ChaosPolicy default denies containerKill/);
     assert.match(result.markdown, /The 1 ChaosPolicy committed on the base branch applied\./);
+    assert.ok(!result.markdown.includes('Ready to merge'));
   });
 
   test('without a cluster, a committed policy the PR deletes no longer applies', async () => {
@@ -97,10 +100,10 @@ describe('planner cases', () => {
     };
     const result = await plan({ 'e.yaml': podKillYaml() }, broken);
     assert.match(result.markdown, /the cluster could not be read \(pods is forbidden/);
-    assert.equal(result.summary, '1 experiment: 1 planned without a cluster');
+    assert.equal(result.summary, '1 experiment: 1 planned from Git only');
   });
 
-  test('a cluster whose policies cannot be listed: planned as without a cluster', async () => {
+  test('a cluster whose policies cannot be listed: planned from Git only, with the reason', async () => {
     const result = await plan(
       { 'e.yaml': podKillYaml() },
       {
@@ -112,7 +115,7 @@ describe('planner cases', () => {
     );
     assert.match(
       result.markdown,
-      /The cluster could not be read \(connection refused\), so this is planned without it/,
+      /The cluster could not be read \(connection refused\), so this is planned from Git only/,
     );
   });
 
