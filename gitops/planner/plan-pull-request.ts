@@ -7,6 +7,7 @@ import type { GitRepository } from '../repository/types.ts';
 import { planAnnotations } from './annotations.ts';
 import { type ClusterReader, cachedClusterReader } from './cluster-reader.ts';
 import { collectChanges } from './collect-changes.ts';
+import { findCopiesElsewhere } from './copies-elsewhere.ts';
 import { blockingVerdicts, planObjects } from './plan-objects.ts';
 import { effectivePolicies } from './plan-policy.ts';
 import { renderMarkdown } from './render-markdown.ts';
@@ -43,6 +44,7 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
   const mergeBase = await repository.mergeBase({ base: baseTip, head: headSha });
   const files = await repository.changedFiles({ base: mergeBase, head: headSha });
   const changes = await collectChanges({ repository, files });
+  const copies = await findCopiesElsewhere({ repository, head: headSha, changes });
 
   const cluster = options.cluster && cachedClusterReader(options.cluster);
   let clusterPolicies: Awaited<ReturnType<ClusterReader['policies']>> = [];
@@ -87,6 +89,7 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     cluster: clusterUsable ? 'live' : 'none',
     ...(clusterError ? { clusterError } : {}),
     ...(committed ? { committedPolicies: committed } : {}),
+    ...(copies.skipped ? { copiesUnchecked: copies.skipped } : {}),
     now,
     linkBase: options.linkBase ?? `../blob/${headSha}/`,
   });

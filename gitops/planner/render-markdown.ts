@@ -2,6 +2,7 @@
 // per object (blocking ones first). Output depends only on its input, so it snapshot-tests, and
 // it stays under GitHub's comment limit however large the PR.
 import type { Diagnostic } from '../../controller/manifests/diagnostic.ts';
+import { maxScannedFiles } from './copies-elsewhere.ts';
 import { formatUtc } from './format-time.ts';
 import { cappedTable, code, fileLink, plural, text } from './markdown.ts';
 import { locationOf, type PlannedObject } from './plan-objects.ts';
@@ -30,6 +31,8 @@ export interface RenderOptions {
   clusterError?: string;
   /** Without a cluster: the ChaosPolicies committed on the base branch, which the plan applied. */
   committedPolicies?: { policies: readonly unknown[]; problems: readonly string[] };
+  /** The PR adds objects, but the head has too many other manifest files to look for copies in. */
+  copiesUnchecked?: number;
   now: Date;
   linkBase: string;
 }
@@ -43,6 +46,11 @@ export function renderMarkdown(options: RenderOptions): string {
     comparedLine(options),
   ];
   if (options.cluster === 'none') blocks.push(...offlineNotes(options));
+  if (options.copiesUnchecked) {
+    blocks.push(
+      `> [!NOTE]\n> Not looked for: copies of the added objects in the ${plural(options.copiesUnchecked, 'other manifest file')} of the head (more than ${maxScannedFiles} are not read).`,
+    );
+  }
   if (options.problems.length) blocks.push(problemsBlock(options.problems, linkBase));
   const planned = objects.filter((o) => o.verdict !== 'unchanged');
   for (const object of planned.slice(0, maxSections)) blocks.push(renderSection(object, linkBase));

@@ -231,17 +231,33 @@ spec:
     assert.ok(result.annotations.some((a) => a.title === 'chaoscraft: invalid schedule'));
   });
 
-  test('with a cluster, reads only the changed blobs', async () => {
+  test('with a cluster, a PR that adds no object reads only the changed blobs', async () => {
     const base: Record<string, string> = {};
     for (let i = 0; i < 50; i++) base[`keep-${i}.yaml`] = podKillYaml({ name: `keep-${i}` });
-    const repository = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
+    const edited = { ...base, 'keep-7.yaml': podKillYaml({ name: 'keep-7', mode: 'all' }) };
+    const repository = memoryRepository({ base, head: edited });
     const cluster = staticClusterReader({ namespaces: optedIn });
     await planPullRequest({ repository, base: 'main', head: 'feature', cluster, now: NOW });
-    assert.equal(repository.blobReads, 1);
+    assert.equal(repository.blobReads, 2, 'keep-7.yaml before and after');
     // Without one, the base's manifests are read once more for the committed policies.
-    const offline = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
+    const offline = memoryRepository({ base, head: edited });
     await planPullRequest({ repository: offline, base: 'main', head: 'feature', now: NOW });
-    assert.equal(offline.blobReads, 51);
+    assert.equal(offline.blobReads, 52);
+    // Adding an object reads the other files of the head, to find a second copy of it.
+    const adding = memoryRepository({ base, head: { ...base, 'new.yaml': invalidYaml } });
+    await planPullRequest({ repository: adding, base: 'main', head: 'feature', cluster, now: NOW });
+    assert.equal(adding.blobReads, 51);
+  });
+
+  test('an added object also defined in a file the PR does not change is an error', async () => {
+    const base = { 'team-a/kill.yaml': podKillYaml(), 'team-a/other.yaml': latencyYaml };
+    const result = await plan({ 'team-b/kill.yaml': podKillYaml() }, undefined, base);
+    assert.equal(result.valid, false, result.markdown);
+    const duplicate = result.annotations.find((a) => /also defined in team-a\/kill\.yaml:2/.test(a.message));
+    assert.equal(duplicate?.path, 'team-b/kill.yaml');
+    assert.equal(duplicate?.level, 'failure');
+    assert.match(result.markdown, /a file this PR does not change; Argo CD would fight over it/);
+    assert.match(result.summary, /1 invalid/);
   });
 
   test('a huge PR stays under the comment limit, blocking objects first', async () => {
