@@ -55,7 +55,12 @@ async function createCheckRun(options: {
 }): Promise<PlanCheckResult> {
   const { octokit, owner, repo, plan } = options;
   const batches = chunk(plan.annotations.map(toGitHubAnnotation), annotationsPerRequest);
-  const conclusion = plan.valid ? ('success' as const) : ('failure' as const);
+  // Neutral lets the PR merge but marks it for a look (a policy change loosens a guardrail).
+  const conclusion = !plan.valid
+    ? ('failure' as const)
+    : plan.needsReview
+      ? ('neutral' as const)
+      : ('success' as const);
   const output = (annotations: ReturnType<typeof toGitHubAnnotation>[]) => ({
     title: truncate(plan.summary, 255),
     summary: truncate(plan.markdown, maxSummaryChars),

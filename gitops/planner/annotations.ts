@@ -65,6 +65,9 @@ export function planAnnotations(options: {
         );
       }
     }
+    for (const loosening of planned.loosens ?? []) {
+      annotations.push(at('warning', 'chaoscraft: loosens guardrails', loosening));
+    }
     if (planned.verdict === 'policy-added' || planned.verdict === 'policy-changed') {
       annotations.push(
         at(

@@ -1,16 +1,19 @@
 // Plans every changed object and gives each one verdict; the verdicts drive the summary line,
 // the order of the comment's sections and whether the PR is valid.
 import type { ChaosExperimentSpec, ChaosScheduleSpec } from '../../controller/api/types.generated.ts';
+import { protectedNamespaces } from '../../controller/core/policy.ts';
 import type { ObjectChange } from './collect-changes.ts';
 import { type ExperimentPlan, type ExperimentPlanContext, planExperimentSpec } from './plan-experiment.ts';
 import { type PolicyFieldChange, policyFieldChanges, specOf } from './plan-policy.ts';
 import { planScheduleSpec, type SchedulePlan } from './plan-schedule.ts';
+import { policyLoosenings } from './policy-loosening.ts';
 
 export type ObjectVerdict =
   | 'invalid'
   | 'denied'
   | 'no-targets'
   | 'will-stop'
+  | 'policy-loosened'
   | 'policy-added'
   | 'policy-changed'
   | 'policy-removed'
@@ -25,6 +28,7 @@ export const verdictRank: Record<ObjectVerdict, number> = {
   invalid: 0,
   denied: 1,
   'no-targets': 2,
+  'policy-loosened': 3,
   'will-stop': 3,
   'policy-removed': 4,
   'policy-changed': 4,
@@ -44,6 +48,8 @@ export interface PlannedObject {
   experiment?: ExperimentPlan;
   schedule?: SchedulePlan;
   policyChanges?: PolicyFieldChange[];
+  /** How a policy change weakens a guardrail; the PR then needs a reviewer's look. */
+  loosens?: string[];
 }
 
 export async function planObjects(options: {
@@ -79,9 +85,17 @@ async function planObject(options: {
       change.base && specOf(change.base.object),
       change.head && change.valid ? specOf(change.head.object) : undefined,
     );
-    if (change.change === 'removed') return { change, verdict: 'policy-removed', policyChanges };
-    if (!change.valid) return { change, verdict: 'invalid' };
+    if (change.change !== 'removed' && !change.valid) return { change, verdict: 'invalid' };
     if (change.change === 'unchanged') return { change, verdict: 'unchanged' };
+    const loosens = policyLoosenings({
+      name: change.name,
+      ...(change.base ? { before: specOf(change.base.object) } : {}),
+      ...(change.head ? { after: specOf(change.head.object) } : {}),
+      protectedNamespaces: [...protectedNamespaces, context.controllerNamespace],
+      policiesAfter: context.policies.length,
+    });
+    if (loosens.length) return { change, verdict: 'policy-loosened', policyChanges, loosens };
+    if (change.change === 'removed') return { change, verdict: 'policy-removed', policyChanges };
     return { change, verdict: change.change === 'added' ? 'policy-added' : 'policy-changed', policyChanges };
   }
   const isExperiment = change.kind === 'ChaosExperiment';

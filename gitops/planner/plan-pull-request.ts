@@ -75,9 +75,11 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
 
   const errors = changes.diagnostics.some((d) => d.severity === 'error');
   const valid = !errors && !objects.some((o) => blockingVerdicts.has(o.verdict));
+  const needsReview = objects.some((o) => o.verdict === 'policy-loosened');
   const summary = summarize({ objects, fileDiagnostics: changes.fileDiagnostics });
   const markdown = renderMarkdown({
     valid,
+    needsReview,
     summary,
     headSha,
     baseSha: mergeBase ?? baseTip,
@@ -97,6 +99,7 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     headSha,
     baseSha: mergeBase ?? baseTip,
     valid,
+    needsReview,
     markdown,
     annotations: planAnnotations({ objects, diagnostics: changes.diagnostics }),
     summary,

@@ -18,6 +18,8 @@ export const maxCommentLength = 60_000;
 
 export interface RenderOptions {
   valid: boolean;
+  /** Valid, but a policy change loosens a guardrail. */
+  needsReview?: boolean;
   summary: string;
   headSha: string;
   baseSha: string;
@@ -42,7 +44,7 @@ export function renderMarkdown(options: RenderOptions): string {
   const blocks: string[] = [
     planCommentMarker,
     '## ChaosCraft plan',
-    `${options.valid ? '✅ **Ready to merge**' : '❌ **Blocked**'}: ${text(options.summary)}`,
+    `${headline(options)}: ${text(options.summary)}`,
     comparedLine(options),
   ];
   if (options.cluster === 'none') blocks.push(...offlineNotes(options));
@@ -86,6 +88,11 @@ function offlineNotes(options: RenderOptions): string[] {
 }
 
 const unclusteredChecks = ['namespace-opt-in', 'max-targets-percent'].map(code).join(', ');
+
+function headline(options: RenderOptions): string {
+  if (!options.valid) return '❌ **Blocked**';
+  return options.needsReview ? '⚠️ **Review needed**' : '✅ **Ready to merge**';
+}
 
 function comparedLine(options: RenderOptions): string {
   const sha = (s: string) => code(s.slice(0, 12));

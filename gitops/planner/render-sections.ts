@@ -15,6 +15,7 @@ export const verdictLabels: Record<ObjectVerdict, string> = {
   denied: '❌ denied by policy',
   'no-targets': '⚠️ matches no pods now',
   'will-stop': '🛑 will stop',
+  'policy-loosened': '⚠️ loosens guardrails: review',
   'policy-added': '🛡️ policy added',
   'policy-changed': '🛡️ policy changed',
   'policy-removed': '🛡️ policy removed',
@@ -61,6 +62,8 @@ function sectionBody(planned: PlannedObject): string {
       return change.kind === 'ChaosSchedule'
         ? 'No new runs after the merge. When Argo CD prunes the schedule, its experiments go with it (owner references) and the controller recovers every fault they injected.'
         : 'When Argo CD prunes it, the controller recovers every fault it injected before the object is deleted; no new run starts.';
+    case 'policy-loosened':
+      return `${loosensList(planned)}\n\n${policyTable(planned)}`;
     case 'policy-removed':
       return `Its guardrails no longer apply after the merge.\n\n${policyTable(planned)}`;
     case 'policy-added':
@@ -206,12 +209,47 @@ function probeCheck(probe: Probe): string {
   return 'unknown';
 }
 
-function policyTable(planned: PlannedObject): string {
-  const rows = (planned.policyChanges ?? []).map((c) => [code(c.field), cell(c.before), cell(c.after)]);
-  if (!rows.length) return 'No guardrail changes.';
-  return cappedTable(['Field', 'Before', 'After'], rows, maxRows);
+function loosensList(planned: PlannedObject): string {
+  const lines = (planned.loosens ?? []).map((l) => `- ${text(l)}`);
+  return `⚠️ **This change loosens guardrails.** A reviewer should confirm each of these:\n\n${lines.join('\n')}`;
 }
 
-function cell(value: string | undefined): string {
-  return value === undefined ? '–' : code(value.length > 100 ? `${value.slice(0, 99)}…` : value);
+/** Values up to this length sit in the table; longer ones are shown whole in a block below it. */
+const inlineValue = 80;
+/** A policy's whole before/after text is bounded (a spec is at most a few kB by the schema). */
+const maxValueBlock = 20_000;
+
+function policyTable(planned: PlannedObject): string {
+  const changes = planned.policyChanges ?? [];
+  if (!changes.length) return 'No guardrail changes.';
+  const long = changes.filter((c) =>
+    [c.before, c.after].some((v) => v !== undefined && v.length > inlineValue),
+  );
+  const cell = (value: string | undefined) =>
+    value === undefined ? '–' : value.length > inlineValue ? 'in full below' : code(value);
+  const rows = changes.map((c) => [code(c.field), cell(c.before), cell(c.after)]);
+  const parts = [table(['Field', 'Before', 'After'], rows)];
+  for (const c of long) {
+    const body = [`# before\n${pretty(c.before)}`, `# after\n${pretty(c.after)}`].join('\n');
+    parts.push(
+      `${code(c.field)}\n\n${fenced(body.length > maxValueBlock ? `${body.slice(0, maxValueBlock)}\n… (cut at ${maxValueBlock} characters)` : body)}`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+function pretty(value: string | undefined): string {
+  if (value === undefined) return '(not set)';
+  try {
+    return JSON.stringify(JSON.parse(value), null, 2);
+  } catch {
+    return value;
+  }
+}
+
+/** A fenced block nothing inside can close: the fence is longer than any backtick run in it. */
+export function fenced(body: string): string {
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${body}\n${fence}`;
 }

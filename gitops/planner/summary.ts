@@ -31,13 +31,14 @@ export function summarize(options: {
     const stopping = mine.filter((o) => o.verdict === 'will-stop').length;
     if (stopping) parts.push(`${plural(stopping, noun)} will stop`);
   }
-  for (const [verdict, words] of [
-    ['policy-added', 'added'],
-    ['policy-changed', 'changed'],
-    ['policy-removed', 'removed'],
+  for (const verdict of [
+    ['policy-loosened', 'loosens guardrails (review)', 'loosen guardrails (review)'],
+    ['policy-added', 'added', 'added'],
+    ['policy-changed', 'changed', 'changed'],
+    ['policy-removed', 'removed', 'removed'],
   ] as const) {
-    const count = options.objects.filter((o) => o.verdict === verdict).length;
-    if (count) parts.push(`${plural(count, 'policy', 'policies')} ${words}`);
+    const count = options.objects.filter((o) => o.verdict === verdict[0]).length;
+    if (count) parts.push(`${plural(count, 'policy', 'policies')} ${count === 1 ? verdict[1] : verdict[2]}`);
   }
   const invalidPolicies = options.objects.filter(
     (o) => o.change.kind === 'ChaosPolicy' && o.verdict === 'invalid',

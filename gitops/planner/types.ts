@@ -17,6 +17,8 @@ export interface PullRequestPlan {
   baseSha: string;
   /** No validation error and no guardrail denial. */
   valid: boolean;
+  /** A policy change loosens a guardrail: mergeable, but a reviewer should look (check: neutral). */
+  needsReview?: boolean;
   /** The whole comment body, starting with the hidden marker line. */
   markdown: string;
   annotations: PlanAnnotation[];

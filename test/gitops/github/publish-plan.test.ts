@@ -94,6 +94,14 @@ test('first publish: a check run with 120 annotations in batches of 50, then one
   assert.match(comments[0]!.body, new RegExp(`chaoscraft:plan-head ${sha('c')}`));
 });
 
+test('a valid plan that loosens a guardrail completes the check as neutral: mergeable, marked for review', async () => {
+  const octokit = client(installationToken);
+  const plan = { ...makePlan({ headSha: sha('9') }), needsReview: true };
+  await publishPlan({ octokit, owner, repo, pullNumber, plan });
+  const runs = github.server.state.checkRunsFor({ repo: `${owner}/${repo}`, headSha: sha('9') });
+  assert.equal(runs[0]?.conclusion, 'neutral');
+});
+
 test('the same plan again writes nothing; a new head updates the one comment in place', async () => {
   const octokit = client(installationToken);
   const first = makePlan({ headSha: sha('d') });

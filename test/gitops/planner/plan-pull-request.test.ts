@@ -230,7 +230,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
     });
     const result = await plan('policy-relax');
     assert.equal(result.valid, true, result.summary);
-    assert.equal(result.summary, '1 experiment: 1 would run; 1 policy changed');
+    assert.equal(result.summary, '1 experiment: 1 would run; 1 policy loosens guardrails (review)');
   });
 
   test('changes on the base branch after the fork are not part of the plan (three-dot diff)', async () => {

@@ -275,6 +275,46 @@ spec:
     assert.equal(result.summary, '401 experiments: 400 would run, 1 invalid');
   });
 
+  test('a policy change that loosens guardrails needs review, with the whole before and after', async () => {
+    const windows = (names: string[]) =>
+      `  blackoutWindows:\n${names.map((n) => `    - name: ${n}\n      schedule: "0 0 * * 5"\n      duration: 48h\n      timeZone: Europe/Berlin\n`).join('')}`;
+    const base = { 'p.yaml': policyYaml(windows(['weekend-freeze', 'release-freeze'])) };
+    const head = {
+      'p.yaml': policyYaml(windows(['weekend-freeze']))
+        .replace('maxTargetsPercent: 50', 'maxTargetsPercent: 80')
+        .replace('allow: [shop, media]', 'allow: [shop, media, kube-system]'),
+    };
+    const result = await plan(head, undefined, base);
+    assert.equal(result.valid, true);
+    assert.equal(result.needsReview, true);
+    assert.match(result.markdown, /⚠️ \*\*Review needed\*\*: 1 policy loosens guardrails \(review\)/);
+    assert.match(result.markdown, /- opens protected namespace kube-system \(namespaces\.allow\)/);
+    assert.match(result.markdown, /- raises maxTargetsPercent from 50% to 80%/);
+    assert.match(result.markdown, /- removes or changes blackout window release-freeze \(blackoutWindows\)/);
+    assert.match(result.markdown, /\| `spec\.maxTargetsPercent` \| `50` \| `80` \|/);
+    // The long value is shown whole, not cut to `{"nam…`.
+    assert.ok(!result.markdown.includes('{"nam…'));
+    assert.match(result.markdown, /"name": "release-freeze"/);
+    const warnings = result.annotations.filter((a) => a.title === 'chaoscraft: loosens guardrails');
+    assert.equal(warnings.length, 3);
+    assert.ok(warnings.every((a) => a.level === 'warning' && a.path === 'p.yaml'));
+  });
+
+  test('deleting the only policy and ending a suspension need review', async () => {
+    const only = await plan({ 'p.yaml': '' }, undefined, { 'p.yaml': policyYaml() });
+    assert.equal(only.needsReview, true);
+    assert.match(only.markdown, /removes the only ChaosPolicy/);
+    const resumed = await plan({ 'p.yaml': policyYaml() }, undefined, {
+      'p.yaml': policyYaml('  suspend: true\n'),
+    });
+    assert.match(resumed.markdown, /ends the suspension/);
+    const tightened = await plan({ 'p.yaml': policyYaml('  suspend: true\n') }, undefined, {
+      'p.yaml': policyYaml(),
+    });
+    assert.equal(tightened.needsReview, false);
+    assert.match(tightened.markdown, /✅ \*\*Ready to merge\*\*/);
+  });
+
   test('no ChaosCraft manifest changed', async () => {
     const result = await plan({
       'deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n',
