@@ -15,6 +15,12 @@ export type DiagnosticCode =
   | 'binary-file'
   | 'not-utf8'
   | 'symlink-loop'
+  | 'symlink-outside'
+  | 'walk-limit'
+  | 'unknown-group'
+  | 'template'
+  | 'document-limit'
+  | 'nesting-limit'
   | 'io-error'
   | 'ignored';
 
@@ -35,7 +41,7 @@ export interface Diagnostic {
 }
 
 /** Codes that mean "could not read", not "read and found invalid": exit code 2. */
-const ioCodes = new Set<DiagnosticCode>(['io-error', 'symlink-loop']);
+const ioCodes = new Set<DiagnosticCode>(['io-error', 'symlink-loop', 'walk-limit']);
 
 export function isIoFailure(diagnostic: Diagnostic): boolean {
   return diagnostic.severity === 'error' && ioCodes.has(diagnostic.code);

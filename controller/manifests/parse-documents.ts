@@ -10,6 +10,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
+import { isStackOverflow, maxNestingDepth } from './screen.ts';
 
 /**
  * Aliases are legitimate in YAML, but each one can double the expanded size ("billion laughs").
@@ -49,12 +50,36 @@ export function parseDocuments({ file, text }: { file: string; text: string }): 
     const end = lineCounter.linePos(range?.[1] ?? range?.[0] ?? 0);
     return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
   };
-  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const tooDeep = (line: number, column: number): Diagnostic => ({
+    severity: 'error',
+    code: 'nesting-limit',
+    file,
+    line,
+    column,
+    message: `nesting too deep to read (the parser gave up near here); objects nest at most ${maxNestingDepth} levels`,
+  });
+  let parsed: ReturnType<typeof parseAllDocuments>;
+  try {
+    // logLevel error: the library's own warnings (mapAsMap) would go to stderr as Node warnings.
+    parsed = parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: true,
+      prettyErrors: false,
+      logLevel: 'error',
+    });
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error;
+    return { documents: [], diagnostics: [tooDeep(1, 1)] };
+  }
   const list = Array.isArray(parsed) ? parsed : [];
   list.forEach((doc, index) => {
     const problems = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
     for (const error of doc.errors) {
       const position = toPosition(error.pos);
+      if (isStackOverflow(error.message)) {
+        diagnostics.push(tooDeep(position.line, position.column));
+        continue;
+      }
       diagnostics.push({
         severity: 'error',
         code: error.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax',
@@ -71,6 +96,10 @@ export function parseDocuments({ file, text }: { file: string; text: string }): 
       value = doc.toJS({ maxAliasCount });
     } catch (error) {
       const position = toPosition(doc.range);
+      if (isStackOverflow(error)) {
+        diagnostics.push(tooDeep(position.line, position.column));
+        return;
+      }
       diagnostics.push({
         severity: 'error',
         code: 'alias-limit',

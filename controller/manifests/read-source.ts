@@ -1,16 +1,27 @@
-// Reads one manifest file and refuses what is not a reasonable text file, with a reason.
+// Reads one manifest file and refuses what is not a reasonable text file, with a reason. The
+// limits (size, binary, UTF-8) hold only for files that may hold a ChaosCraft object (screen.ts);
+// any other file that breaks them is skipped with a note, and its text is never parsed.
 import { isUtf8 } from 'node:buffer';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Diagnostic } from './diagnostic.ts';
+import { bytesMayHoldOurs } from './screen.ts';
 
 export const maxManifestBytes = 1024 * 1024;
 
-export type ReadResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic };
+/**
+ * `skipped` says why a file that is not ours was not read as YAML; its text is then empty, so a
+ * caller that ignores `skipped` finds nothing in it.
+ */
+export type ReadResult =
+  | { ok: true; text: string; skipped?: Diagnostic }
+  | { ok: false; diagnostic: Diagnostic };
 
 /** What reading needs of a file system (node:fs/promises has it). */
 export interface ReadSourceFs {
   stat(path: string): Promise<{ size: number }>;
   readFile(path: string): Promise<Buffer>;
+  /** Whether a file too large to read whole mentions "chaoscraft"; readFile is used without it. */
+  mentionsOurs?(path: string): Promise<boolean>;
 }
 
 /**
@@ -22,7 +33,26 @@ export interface ReadSourceFs {
 const synchronousFs: ReadSourceFs = {
   stat: async (path) => statSync(path),
   readFile: async (path) => readFileSync(path),
+  mentionsOurs: async (path) => scanFile(path),
 };
+
+/** Scans a file in 1 MiB chunks (overlapping by the marker's length) without holding it whole. */
+function scanFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let position = 0;
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, position);
+      if (read === 0) return false;
+      if (bytesMayHoldOurs(chunk.subarray(0, read))) return true;
+      if (read < chunk.length) return false;
+      position += read - 9;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface ReadSourceOptions {
   file: string;
@@ -45,9 +75,16 @@ export async function readManifestSource({
     return ioFailure(file, error);
   }
   if (size > maxManifestBytes) {
+    let ours: boolean;
+    try {
+      ours = fs.mentionsOurs ? await fs.mentionsOurs(file) : bytesMayHoldOurs(await fs.readFile(file));
+    } catch (error) {
+      return ioFailure(file, error);
+    }
+    if (!ours) return skip(file, `file is ${size} bytes and never mentions chaoscraft; skipped`);
     return fail(
       'file-too-large',
-      `file is ${size} bytes; manifests over ${maxManifestBytes} bytes (1 MiB) are refused`,
+      `file is ${size} bytes; files that may hold ChaosCraft objects are limited to ${maxManifestBytes} bytes (1 MiB)`,
     );
   }
   let bytes: Buffer;
@@ -56,24 +93,46 @@ export async function readManifestSource({
   } catch (error) {
     return ioFailure(file, error);
   }
-  return decodeManifestBytes({ file, bytes });
+  return decodeManifestBytes({ file, bytes, skipForeign: true });
 }
 
-/** Refuses bytes that are not a reasonable manifest (too large, binary, not UTF-8); else the text. */
-export function decodeManifestBytes({ file, bytes }: { file: string; bytes: Uint8Array }): ReadResult {
+/**
+ * Refuses bytes that are not a reasonable manifest (too large, binary, not UTF-8); else the text.
+ * With `skipForeign` (what `chaoscraft validate` does), bytes that break a limit but never mention
+ * chaoscraft are skipped instead of refused.
+ */
+export function decodeManifestBytes({
+  file,
+  bytes,
+  skipForeign = false,
+}: {
+  file: string;
+  bytes: Uint8Array;
+  skipForeign?: boolean;
+}): ReadResult {
   const fail = (code: Diagnostic['code'], message: string, line = 0): ReadResult => ({
     ok: false,
     diagnostic: { severity: 'error', code, file, line, column: line ? 1 : 0, message },
   });
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const large = buffer.length > maxManifestBytes;
+  const nul = large ? -1 : buffer.indexOf(0);
+  const badText = large || nul !== -1 || !isUtf8(buffer);
+  if (skipForeign && badText && !bytesMayHoldOurs(buffer)) {
+    const why = large
+      ? `file is ${buffer.length} bytes`
+      : nul !== -1
+        ? 'file is binary (it holds NUL bytes)'
+        : 'file is not UTF-8 text';
+    return skip(file, `${why} and never mentions chaoscraft; skipped`);
+  }
   // The size can change between stat and read (or come from Git); check what was actually read.
-  if (buffer.length > maxManifestBytes) {
+  if (large) {
     return fail(
       'file-too-large',
-      `file is ${buffer.length} bytes; manifests over ${maxManifestBytes} bytes (1 MiB) are refused`,
+      `file is ${buffer.length} bytes; files that may hold ChaosCraft objects are limited to ${maxManifestBytes} bytes (1 MiB)`,
     );
   }
-  const nul = buffer.indexOf(0);
   if (nul !== -1)
     return fail('binary-file', 'file contains NUL bytes: it is binary, not YAML', lineOfOffset(buffer, nul));
   if (!isUtf8(buffer)) {
@@ -82,6 +141,14 @@ export function decodeManifestBytes({ file, bytes }: { file: string; bytes: Uint
   let text = buffer.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { ok: true, text };
+}
+
+function skip(file: string, message: string): ReadResult {
+  return {
+    ok: true,
+    text: '',
+    skipped: { severity: 'info', code: 'ignored', file, line: 0, column: 0, message },
+  };
 }
 
 export function ioFailure(file: string, error: unknown): ReadResult {

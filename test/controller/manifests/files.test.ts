@@ -28,7 +28,7 @@ function write(name: string, content: string | Buffer): string {
 }
 
 test('a binary file is refused with the line of its first NUL byte', async () => {
-  const file = write('binary.yaml', Buffer.from('a: 1\nb: 2\n\x00\x01\x02'));
+  const file = write('binary.yaml', Buffer.from('a: chaoscraft.io\nb: 2\n\x00\x01\x02'));
   const report = await validatePaths({ paths: [file] });
   assert.equal(report.diagnostics.length, 1);
   assert.deepEqual(
@@ -41,7 +41,7 @@ test('a binary file is refused with the line of its first NUL byte', async () =>
 test('a non-UTF-8 file is refused with the line of the first bad byte', async () => {
   const file = write(
     'latin1.yaml',
-    Buffer.concat([Buffer.from('a: 1\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+    Buffer.concat([Buffer.from('a: chaoscraft.io\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
   );
   const report = await validatePaths({ paths: [file] });
   assert.equal(report.diagnostics[0]!.code, 'not-utf8');
@@ -50,7 +50,7 @@ test('a non-UTF-8 file is refused with the line of the first bad byte', async ()
 });
 
 test('a file over 1 MiB is refused without being parsed', async () => {
-  const file = write('huge.yaml', `# ${'x'.repeat(maxManifestBytes)}\n`);
+  const file = write('huge.yaml', `# ${'x'.repeat(maxManifestBytes)}\n# chaoscraft.io\n`);
   const report = await validatePaths({ paths: [file] });
   assert.equal(report.diagnostics[0]!.code, 'file-too-large');
   assert.match(report.diagnostics[0]!.message, /1 MiB/);
@@ -63,7 +63,7 @@ test('empty files and empty documents are not errors; --verbose lists them', asy
   const report = await validatePaths({ paths: [empty, docs] });
   assert.equal(exitCodeFor(report.diagnostics), 0);
   assert.equal(report.validObjects.length, 1);
-  assert.ok(report.ignored.some((d) => d.file === docs && /document 1 is empty/.test(d.message)));
+  assert.ok(report.ignored.some((d) => d.file === docs && /2 empty documents are skipped/.test(d.message)));
 });
 
 test('a folder is walked; other Kubernetes objects and non-YAML files are ignored', async () => {

@@ -1,0 +1,88 @@
+// Cheap looks at a file's text before it is parsed: whether it may hold a ChaosCraft object,
+// whether it is a template, and whether it stays within the per-file budgets. A repository holds
+// many files that are not ours (Helm templates, JSON with comments, vendored CRD bundles); these
+// checks let validation pass over them without parsing them, and keep hostile files from costing
+// more than a bounded amount of work.
+
+/** At most this many YAML documents in one file (`---` separators counted before parsing). */
+export const maxDocuments = 10_000;
+/** Objects nest at most this deep (a ChaosCraft object needs about ten levels). */
+export const maxNestingDepth = 64;
+
+const marker = /chaoscraft/i;
+
+/**
+ * Whether text may hold a ChaosCraft object: it mentions "chaoscraft" in any case (the API group
+ * chaoscraft.io, or a near-miss such as chaoscraft.oi or chaoscrafts.io). Only such files are held
+ * to the size, encoding, syntax and document limits; any other file that breaks them is skipped.
+ */
+export function mayHoldOurs(text: string): boolean {
+  return marker.test(text);
+}
+
+/** The same test on raw bytes (any encoding that keeps ASCII as ASCII). */
+export function bytesMayHoldOurs(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // latin1 maps every byte to one character, so no byte sequence can fail to decode.
+  const chunk = 1 << 20;
+  for (let start = 0; start < buffer.length; start += chunk) {
+    // Chunks overlap by the marker's length less one, so a marker across a boundary is found.
+    if (marker.test(buffer.toString('latin1', Math.max(0, start - 9), start + chunk))) return true;
+  }
+  return false;
+}
+
+const templateAction = /\{\{.*?\}\}/;
+
+/** The line of the first Go/Helm template action (`{{ … }}` on one line), or 0 when there is none. */
+export function templateLine(text: string): number {
+  const index = text.search(templateAction);
+  if (index === -1) return 0;
+  return lineAt(text, index);
+}
+
+/** Where the (maxDocuments + 1)th document starts, or 0 when the file stays within the budget. */
+export function documentOverflowLine(text: string): number {
+  let count = 0;
+  let line = 1;
+  let position = 0;
+  // A document starts at the beginning of the file and after each `---` line.
+  while (position < text.length) {
+    const end = text.indexOf('\n', position);
+    const stop = end === -1 ? text.length : end;
+    if (text.startsWith('---', position) && (stop === position + 3 || /\s/.test(text[position + 3]!))) {
+      count++;
+      if (count > maxDocuments) return line;
+    }
+    position = stop + 1;
+    line++;
+  }
+  return 0;
+}
+
+/** The path to the first value nested deeper than maxNestingDepth, or undefined. Iterative. */
+export function tooDeep(value: unknown): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (path.length >= maxNestingDepth) return path;
+    const children: [string | number, unknown][] = Array.isArray(current)
+      ? current.map((item, i) => [i, item])
+      : Object.entries(current);
+    for (const [key, item] of children) stack.push({ value: item, path: [...path, key] });
+  }
+  return undefined;
+}
+
+/** Whether an error is the JavaScript engine running out of stack (deep nesting in a parser). */
+export function isStackOverflow(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /Maximum call stack size exceeded|stack overflow/i.test(message);
+}
+
+export function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
