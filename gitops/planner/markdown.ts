@@ -43,12 +43,16 @@ export function details(summary: string, body: string): string {
   return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
 }
 
-/** A link to a line of a file in the PR head, relative so it works on any GitHub host. */
-export function fileLink(options: { linkBase: string; path: string; line?: number }): string {
+/** Where a line of a file in the PR head is: relative, so it works on any GitHub host. */
+export function fileUrl(options: { linkBase: string; path: string; line?: number }): string {
   const encoded = options.path.split('/').map(encodeURIComponent).join('/');
-  const anchor = options.line ? `#L${options.line}` : '';
+  return `${options.linkBase}${encoded}${options.line ? `#L${options.line}` : ''}`;
+}
+
+/** A link to a line of a file in the PR head, labelled path:line. */
+export function fileLink(options: { linkBase: string; path: string; line?: number }): string {
   const label = options.line ? `${options.path}:${options.line}` : options.path;
-  return `[${text(label)}](${options.linkBase}${encoded}${anchor})`;
+  return `[${text(label)}](${fileUrl(options)})`;
 }
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

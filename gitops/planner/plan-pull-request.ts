@@ -20,6 +20,9 @@ export interface PlanPullRequestOptions {
   base: string;
   /** The PR's head: a branch, tag or SHA (or a ref fetched with fetchRefs). */
   head: string;
+  /** The branch names, shown next to the SHAs when base and head are given as SHAs (a webhook's). */
+  baseBranch?: string;
+  headBranch?: string;
   /** Read-only access to the cluster; without it the plan has no live targets and says so. */
   cluster?: ClusterReader;
   now: Date;
@@ -85,6 +88,8 @@ export async function planPullRequest(options: PlanPullRequestOptions): Promise<
     baseSha: mergeBase ?? baseTip,
     base: options.base,
     head: options.head,
+    ...(options.baseBranch ? { baseBranch: options.baseBranch } : {}),
+    ...(options.headBranch ? { headBranch: options.headBranch } : {}),
     changedFiles: files.length,
     objects,
     problems: changes.diagnostics,

@@ -1,20 +1,20 @@
-// The whole plan comment: marker, one-line verdict, what was compared, problems, then a section
-// per object (blocking ones first). Output depends only on its input, so it snapshot-tests, and
-// it stays under GitHub's comment limit however large the PR.
+// The whole plan comment: marker, one-line verdict, what was compared (SHAs with branch names),
+// notes said once, then ONE summary table listing every object (object, verdict, targets, faults,
+// duration), the problems, and a collapsible section of details per object. Output depends only
+// on its input, so it snapshot-tests. It stays under GitHub's comment limit however large the PR by
+// giving up detail, never a summary row: links in the table go first, then details sections.
 import type { Diagnostic } from '../../controller/manifests/diagnostic.ts';
 import { maxScannedFiles } from './copies-elsewhere.ts';
 import { formatUtc } from './format-time.ts';
-import { cappedTable, code, fileLink, plural, text } from './markdown.ts';
-import { locationOf, type PlannedObject } from './plan-objects.ts';
-import { objectTitle, renderSection, verdictLabels } from './render-sections.ts';
+import { cappedTable, code, fileLink, plural, table, text } from './markdown.ts';
+import type { PlannedObject } from './plan-objects.ts';
+import { renderDetails, summaryRow } from './render-sections.ts';
 import { planCommentMarker } from './types.ts';
 
-/** Objects that get a full section; the rest are listed one row each. */
-export const maxSections = 25;
-const maxListed = 200;
 const maxProblems = 50;
-/** GitHub refuses comments over 65,536 characters; leave room for the closing note. */
+/** GitHub refuses comments over 65,536 characters; the rest is room for the publisher's hidden line. */
 export const maxCommentLength = 60_000;
+const summaryHeader = ['Object', 'Verdict', 'Targets', 'Faults', 'Duration'];
 
 export interface RenderOptions {
   valid: boolean;
@@ -23,8 +23,12 @@ export interface RenderOptions {
   summary: string;
   headSha: string;
   baseSha: string;
+  /** What the PR's base and head were given as (a branch, tag or SHA). */
   base: string;
   head: string;
+  /** Branch names to show next to the SHAs when base and head were given as SHAs. */
+  baseBranch?: string;
+  headBranch?: string;
   changedFiles: number;
   objects: readonly PlannedObject[];
   problems: readonly Diagnostic[];
@@ -41,27 +45,50 @@ export interface RenderOptions {
 
 export function renderMarkdown(options: RenderOptions): string {
   const { objects, linkBase } = options;
-  const blocks: string[] = [
+  const head: string[] = [
     planCommentMarker,
     '## ChaosCraft plan',
     `${headline(options)}: ${text(options.summary)}`,
     comparedLine(options),
   ];
-  if (options.cluster === 'none') blocks.push(...offlineNotes(options));
+  if (options.cluster === 'none') head.push(...offlineNotes(options));
   if (options.copiesUnchecked) {
-    blocks.push(
+    head.push(
       `> [!NOTE]\n> Not looked for: copies of the added objects in the ${plural(options.copiesUnchecked, 'other manifest file')} of the head (more than ${maxScannedFiles} are not read).`,
     );
   }
-  if (options.problems.length) blocks.push(problemsBlock(options.problems, linkBase));
-  const planned = objects.filter((o) => o.verdict !== 'unchanged');
-  for (const object of planned.slice(0, maxSections)) blocks.push(renderSection(object, linkBase));
-  const rest = [...planned.slice(maxSections), ...objects.filter((o) => o.verdict === 'unchanged')];
-  if (rest.length) blocks.push(restBlock(rest, planned.length > maxSections, linkBase));
-  blocks.push(
-    '<sub>Targets are resolved read-only when the plan is made; the guardrails are the controller’s own, evaluated again when each run starts.</sub>',
-  );
+  const footer =
+    '<sub>Targets are resolved read-only when the plan is made; the guardrails are the controller’s own, evaluated again when each run starts.</sub>';
+  const problems = options.problems.length ? [problemsBlock(options.problems, linkBase)] : [];
+  const size = (blocks: readonly string[]) => blocks.reduce((sum, b) => sum + b.length + 2, 0);
+
+  // The summary lists every object; links are the first detail to give up.
+  let summary = summaryBlock(objects, linkBase);
+  if (size([...head, summary, ...problems, footer]) > maxCommentLength) summary = summaryBlock(objects);
+  const blocks = [...head];
+  if (summary) blocks.push(summary);
+  blocks.push(...problems);
+
+  const detailed = objects.filter((o) => o.verdict !== 'unchanged');
+  const omittedNote = (count: number) =>
+    `…details of ${plural(count, 'more object')} are left out to stay within GitHub's comment size; the summary above lists every object and the check run's annotations carry every finding.`;
+  let used = size([...blocks, footer]) + 200;
+  const sections: string[] = [];
+  for (const object of detailed) {
+    const section = renderDetails(object, linkBase);
+    if (used + section.length + 2 > maxCommentLength) break;
+    sections.push(section);
+    used += section.length + 2;
+  }
+  if (sections.length) blocks.push('### Details', ...sections);
+  if (sections.length < detailed.length) blocks.push(omittedNote(detailed.length - sections.length));
+  blocks.push(footer);
   return bound(`${blocks.join('\n\n')}\n`);
+}
+
+function headline(options: RenderOptions): string {
+  if (!options.valid) return '❌ **Blocked**';
+  return options.needsReview ? '⚠️ **Review needed**' : '✅ **Ready to merge**';
 }
 
 /**
@@ -88,17 +115,29 @@ function offlineNotes(options: RenderOptions): string[] {
 }
 
 const unclusteredChecks = ['namespace-opt-in', 'max-targets-percent'].map(code).join(', ');
+const fullSha = /^[0-9a-f]{40}$/i;
 
-function headline(options: RenderOptions): string {
-  if (!options.valid) return '❌ **Blocked**';
-  return options.needsReview ? '⚠️ **Review needed**' : '✅ **Ready to merge**';
+/** A SHA with the branch it stands for, when known: `abc123def456` (`feature/x`). */
+function commit(sha: string, ref: string, branch: string | undefined): string {
+  const label = branch ?? (fullSha.test(ref) || ref === sha ? undefined : ref);
+  return `${code(sha.slice(0, 12))}${label ? ` (${code(label)})` : ''}`;
 }
 
 function comparedLine(options: RenderOptions): string {
-  const sha = (s: string) => code(s.slice(0, 12));
   const where =
     options.cluster === 'live' ? `; targets read from the cluster at ${text(formatUtc(options.now))}` : '';
-  return `Compared ${sha(options.headSha)} (${code(options.head)}) with ${sha(options.baseSha)} (merge base with ${code(options.base)}): ${plural(options.changedFiles, 'manifest file')} changed${where}.`;
+  const baseLabel = options.baseBranch ?? (fullSha.test(options.base) ? undefined : options.base);
+  const base = `${code(options.baseSha.slice(0, 12))} (merge base${baseLabel ? ` with ${code(baseLabel)}` : ''})`;
+  return `Compared ${commit(options.headSha, options.head, options.headBranch)} with ${base}: ${plural(options.changedFiles, 'manifest file')} changed${where}.`;
+}
+
+/** Without linkBase the rows carry no links (the compact form for very large PRs). */
+function summaryBlock(objects: readonly PlannedObject[], linkBase?: string): string {
+  if (!objects.length) return '';
+  return table(
+    summaryHeader,
+    objects.map((o) => summaryRow(o, linkBase)),
+  );
 }
 
 function problemsBlock(problems: readonly Diagnostic[], linkBase: string): string {
@@ -110,20 +149,13 @@ function problemsBlock(problems: readonly Diagnostic[], linkBase: string): strin
   return `### Problems\n\n${cappedTable(['Where', 'Level', 'Problem'], rows, maxProblems)}`;
 }
 
-function restBlock(rest: readonly PlannedObject[], overflow: boolean, linkBase: string): string {
-  const rows = rest.map((o) => {
-    const { file, line } = locationOf(o.change);
-    const where = o.change.change === 'removed' ? code(file) : fileLink({ linkBase, path: file, line });
-    return [objectTitle(o), where, verdictLabels[o.verdict]];
-  });
-  const title = overflow ? `### ${plural(rest.length, 'more object')}` : '### Other objects in changed files';
-  return `${title}\n\n${cappedTable(['Object', 'Where', 'Verdict'], rows, maxListed)}`;
-}
-
-/** Cuts at a section boundary, never inside a table or a <details>, and says so. */
+/**
+ * The last resort, for a summary that alone exceeds the limit (thousands of objects): cut at a
+ * row boundary and say so. Sections are already bounded above.
+ */
 function bound(markdown: string): string {
   if (markdown.length <= maxCommentLength) return markdown;
-  const cut = markdown.lastIndexOf('\n\n### ', maxCommentLength);
+  const cut = markdown.lastIndexOf('\n', maxCommentLength);
   const kept = markdown.slice(0, cut > 0 ? cut : maxCommentLength);
   return `${kept}\n\n…the plan is too long for one comment; the check run's annotations list every finding.\n`;
 }

@@ -2,7 +2,7 @@
 // blast radius, guardrails and probes; policies with what changes; removals with what stops.
 import type { ChaosExperimentSpec, ChaosScheduleSpec, Probe } from '../../controller/api/types.generated.ts';
 import { formatInZone, formatUtc } from './format-time.ts';
-import { cappedTable, code, details, fileLink, plural, table, text } from './markdown.ts';
+import { cappedTable, code, details, fileLink, fileUrl, plural, table, text } from './markdown.ts';
 import { type ExperimentPlan, faultSummary, type VerdictStatus } from './plan-experiment.ts';
 import { locationOf, type ObjectVerdict, type PlannedObject } from './plan-objects.ts';
 
@@ -36,23 +36,79 @@ const statusLabels: Record<VerdictStatus, string> = {
 
 const changeWords = { added: 'added', modified: 'changed', removed: 'removed', unchanged: 'unchanged' };
 
-export function objectTitle(planned: PlannedObject): string {
-  const { kind, namespace, name } = planned.change;
-  return `${kind} ${code(namespace ? `${namespace}/${name}` : name)}`;
+const shortKinds: Record<string, string> = {
+  ChaosExperiment: 'Experiment',
+  ChaosSchedule: 'Schedule',
+  ChaosPolicy: 'Policy',
+};
+
+function identity(planned: PlannedObject): string {
+  const { namespace, name } = planned.change;
+  return namespace ? `${namespace}/${name}` : name;
 }
 
-export function renderSection(planned: PlannedObject, linkBase: string): string {
+/** Blocking objects and those a reviewer must look at open unfolded. */
+const openVerdicts = new Set<ObjectVerdict>(['invalid', 'denied', 'policy-loosened']);
+
+/** One row of the summary table: object, verdict, targets, faults, duration. No linkBase, no link. */
+export function summaryRow(planned: PlannedObject, linkBase?: string): string[] {
+  const kind = shortKinds[planned.change.kind] ?? text(planned.change.kind);
+  const { file, line } = locationOf(planned.change);
+  const name =
+    linkBase !== undefined && planned.change.head
+      ? `[${text(identity(planned))}](${fileUrl({ linkBase, path: file, line })})`
+      : code(identity(planned));
+  const plan = planned.experiment ?? planned.schedule?.template;
+  const spec = experimentSpecOf(planned);
+  return [
+    `${kind} ${name}`,
+    verdictLabels[planned.verdict],
+    plan ? targetsCell(plan) : '–',
+    plan && spec ? [...new Set(faultSummary(spec).map((f) => f.kind))].map(code).join(' ') : '–',
+    plan && spec ? code(spec.duration) : '–',
+  ];
+}
+
+function targetsCell(plan: ExperimentPlan): string {
+  if (!plan.live) return plan.clusterError ? 'not read' : 'at run time';
+  if (plan.matching === 0) return '0 (no pod matches)';
+  return `${plan.targets.length} of ${plan.matching}`;
+}
+
+function experimentSpecOf(planned: PlannedObject): ChaosExperimentSpec | undefined {
+  if (planned.experiment) return planned.change.head!.object.spec as ChaosExperimentSpec;
+  if (planned.schedule) return templateSpec(planned);
+  return undefined;
+}
+
+/** Escaped for an HTML context (the <summary> line), where Markdown is not read. */
+function html(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/@/g, '&#64;')
+    .replace(/\[/g, '&#91;')
+    .replace(/\]/g, '&#93;');
+}
+
+/** The details of one object, folded under a summary line naming it and its verdict. */
+export function renderDetails(planned: PlannedObject, linkBase: string): string {
   const { file, line } = locationOf(planned.change);
   const where =
     planned.change.change === 'removed' ? `was in ${code(file)}` : fileLink({ linkBase, path: file, line });
-  const lines = [
-    `### ${objectTitle(planned)} · ${verdictLabels[planned.verdict]}`,
+  const title = `${html(planned.change.kind)} <code>${html(identity(planned))}</code> · ${verdictLabels[planned.verdict]}`;
+  const body = sectionBody(planned);
+  const open = openVerdicts.has(planned.verdict) ? ' open' : '';
+  return [
+    `<details${open}><summary>${title}</summary>`,
     '',
     `${where} · ${changeWords[planned.change.change]}`,
-  ];
-  const body = sectionBody(planned);
-  if (body) lines.push('', body);
-  return lines.join('\n');
+    ...(body ? ['', body] : []),
+    '',
+    '</details>',
+  ].join('\n');
 }
 
 function sectionBody(planned: PlannedObject): string {
@@ -74,7 +130,12 @@ function sectionBody(planned: PlannedObject): string {
     case 'not-planned':
       return `${text(change.kind)} objects are created by the controller, not planned.`;
     case 'invalid':
-      if (!planned.experiment && !planned.schedule) return 'See the problems above.';
+      if (!planned.experiment && !planned.schedule) {
+        const own = change.diagnostics.filter((d) => d.severity === 'error').slice(0, openRows);
+        return own.length
+          ? own.map((d) => `- ❌ ${text(`${d.field ? `${d.field}: ` : ''}${d.message}`)}`).join('\n')
+          : 'See the problems above.';
+      }
   }
   if (planned.schedule) {
     return [scheduleBlock(planned), experimentBlock(planned.schedule.template, templateSpec(planned))].join(
@@ -105,9 +166,18 @@ function scheduleBlock(planned: PlannedObject): string {
   const rows = schedule.fireTimes.map((fire) => [
     text(formatInZone(fire.at, spec.timeZone ?? 'UTC')),
     text(formatUtc(fire.at)),
-    fire.blackout ? `⏱️ skipped: ${text(fire.blackout)}` : '✅',
+    fireStatus(planned.verdict, fire.blackout),
   ]);
   return `${head}${suspended}\n\n**Next runs**\n\n${table(['Time', 'UTC', 'Guardrails at that time'], rows)}`;
+}
+
+/** What happens at a fire time, never contradicting the object's verdict. */
+function fireStatus(verdict: ObjectVerdict, blackout: string | undefined): string {
+  if (verdict === 'invalid' || verdict === 'denied') return '❌ refused (see the guardrails)';
+  if (verdict === 'suspended') return '⏸️ suspended: no run';
+  if (blackout) return `⏱️ skipped: ${text(blackout)}`;
+  if (verdict === 'no-targets') return '⚠️ no pod matches now';
+  return '✅ runs';
 }
 
 function experimentBlock(plan: ExperimentPlan, spec: ChaosExperimentSpec): string {
@@ -160,17 +230,25 @@ function targetsBlock(plan: ExperimentPlan): string {
 
 function guardrailsBlock(plan: ExperimentPlan): string {
   // Checks a plan from Git cannot make are named once, in the note at the top.
-  const rows = plan.verdicts
-    .filter((v) => v.status !== 'unchecked')
-    .map((v) => [code(v.guardrail), statusLabels[v.status], text(v.message)]);
-  const denied = plan.verdicts.filter((v) => v.status === 'deny').length;
-  const list = table(['Guardrail', 'Verdict', 'Detail'], rows);
-  if (plan.refusal?.reason === 'PolicyDenied') {
-    return `**Guardrails** ❌ ${text(plan.refusal.message)}\n\n${details('all guardrails', list)}`;
-  }
-  if (denied) return `**Guardrails** ❌ ${denied} denied\n\n${list}`;
-  const passed = plan.verdicts.filter((v) => v.status === 'pass').length;
-  return `**Guardrails** ${passed} of ${rows.length} pass, none denied\n\n${details('all guardrails', list)}`;
+  const verdicts = plan.verdicts.filter((v) => v.status !== 'unchecked');
+  const row = (v: (typeof verdicts)[number]) => [code(v.guardrail), statusLabels[v.status], text(v.message)];
+  const header = ['Guardrail', 'Verdict', 'Detail'];
+  // Denials and waits are shown; the guardrails that pass fold away.
+  const shown = verdicts.filter((v) => v.status === 'deny' || v.status === 'waits');
+  const folded = verdicts.filter((v) => !shown.includes(v));
+  const passed = verdicts.filter((v) => v.status === 'pass').length;
+  const denied = shown.filter((v) => v.status === 'deny').length;
+  const title =
+    plan.refusal?.reason === 'PolicyDenied'
+      ? `**Guardrails** ❌ ${text(plan.refusal.message)}`
+      : denied
+        ? `**Guardrails** ❌ ${denied} denied, ${passed} of ${verdicts.length} pass`
+        : `**Guardrails** ${passed} of ${verdicts.length} pass, none denied`;
+  const parts = [title];
+  if (shown.length) parts.push(table(header, shown.map(row)));
+  if (folded.length)
+    parts.push(details(`${plural(folded.length, 'other guardrail')}`, table(header, folded.map(row))));
+  return parts.join('\n\n');
 }
 
 function probesBlock(spec: ChaosExperimentSpec): string {

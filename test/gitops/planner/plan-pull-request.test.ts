@@ -201,7 +201,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
     const result = await plan('removal');
     assert.equal(result.valid, true);
     assert.equal(result.summary, '1 experiment will stop');
-    assert.match(result.markdown, /ChaosExperiment `shop\/old-latency` · 🛑 will stop/);
+    assert.match(result.markdown, /ChaosExperiment <code>shop\/old-latency<\/code> · 🛑 will stop/);
     assert.match(result.markdown, /controller recovers every fault/);
     assert.deepEqual(result.annotations, [], 'nothing to annotate in a file that is gone');
   });

@@ -186,8 +186,10 @@ spec:
       'old.yaml': latencyYaml,
     });
     assert.ok(!result.markdown.includes('will stop'));
-    assert.match(result.markdown, /Other objects in changed files/);
-    assert.match(result.markdown, /`shop\/old-latency` \| \[new\/place\.yaml:1\]/);
+    assert.match(
+      result.markdown,
+      /\| Experiment \[shop\/old-latency\]\([^)]*new\/place\.yaml#L1\) \| unchanged \|/,
+    );
     assert.equal(result.summary, 'no ChaosCraft changes to plan');
   });
 
@@ -225,6 +227,45 @@ spec:
     assert.match(result.markdown, /\| `blackout` \| ⏸️ the run waits \|/);
   });
 
+  test('a denied schedule never shows a fire time as running', async () => {
+    const result = await plan(
+      { 'p.yaml': policyYaml(), 's.yaml': scheduleYaml.replace('podKill', 'containerKill') },
+      staticClusterReader({ pods: pods(2), namespaces: optedIn }),
+    );
+    assert.equal(result.valid, false);
+    const fireRows = result.markdown.match(/^\| \w{3} 2024-05-\d\d 10:00 Europe\/Berlin .*$/gm) ?? [];
+    assert.equal(fireRows.length, 3);
+    assert.ok(
+      fireRows.every((row) => row.endsWith('| ❌ refused (see the guardrails) |')),
+      fireRows.join('\n'),
+    );
+    assert.ok(
+      !/✅/.test(
+        result.markdown.slice(
+          result.markdown.indexOf('**Next runs**'),
+          result.markdown.indexOf('**Guardrails**'),
+        ),
+      ),
+    );
+  });
+
+  test('branch names stand next to the SHAs when base and head are given as SHAs', async () => {
+    const repository = memoryRepository({ base: {}, head: { 'e.yaml': podKillYaml() } });
+    const [baseSha, headSha] = [await repository.resolve('main'), await repository.resolve('feature')];
+    const result = await planPullRequest({
+      repository,
+      base: baseSha,
+      head: headSha,
+      baseBranch: 'main',
+      headBranch: 'alice/kill-checkout',
+      now: NOW,
+    });
+    const compared = `Compared \`${headSha.slice(0, 12)}\` (\`alice/kill-checkout\`) with \`${baseSha.slice(0, 12)}\` (merge base with \`main\`)`;
+    assert.ok(result.markdown.includes(compared), result.markdown);
+    const bare = await planPullRequest({ repository, base: baseSha, head: headSha, now: NOW });
+    assert.ok(!bare.markdown.includes(`(\`${headSha}\`)`), 'a SHA is not repeated as its own label');
+  });
+
   test('a schedule that cannot be evaluated is invalid', async () => {
     const result = await plan({ 's.yaml': scheduleYaml.replace('Europe/Berlin', 'Mars/Olympus_Mons') });
     assert.equal(result.valid, false);
@@ -260,19 +301,38 @@ spec:
     assert.match(result.summary, /1 invalid/);
   });
 
-  test('a huge PR stays under the comment limit, blocking objects first', async () => {
+  test('a huge PR: every object in the summary, under the comment limit, details given up first', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 400; i++)
       files[`team/e-${String(i).padStart(3, '0')}.yaml`] = podKillYaml({ name: `e-${i}` });
     files['zz-broken.yaml'] = invalidYaml;
     const result = await plan(files, staticClusterReader({ pods: pods(5), namespaces: optedIn }));
-    assert.ok(result.markdown.length <= maxCommentLength + 200, `length ${result.markdown.length}`);
+    assert.ok(result.markdown.length <= maxCommentLength, `length ${result.markdown.length}`);
     assert.ok(result.markdown.startsWith(planCommentMarker));
-    const firstSection = result.markdown.indexOf('### ChaosExperiment');
-    assert.ok(
-      result.markdown.slice(firstSection).startsWith('### ChaosExperiment `shop/broken` · ❌ invalid'),
-    );
     assert.equal(result.summary, '401 experiments: 400 would run, 1 invalid');
+    const rows = result.markdown.match(/^\| Experiment .*\|$/gm) ?? [];
+    assert.equal(rows.length, 401, 'one summary row per object');
+    for (let i = 0; i < 400; i++)
+      assert.ok(
+        result.markdown.includes(`shop/e-${i}\``) || result.markdown.includes(`shop/e-${i}]`),
+        `e-${i}`,
+      );
+    assert.match(rows[0]!, /shop\/broken.*❌ invalid/, 'blocking objects first');
+    // Details come after the summary, blocking first, and those left out are counted.
+    const details = result.markdown.indexOf('### Details');
+    assert.ok(details > result.markdown.lastIndexOf('| Experiment '));
+    assert.match(
+      result.markdown.slice(details),
+      /^### Details\n\n<details open><summary>ChaosExperiment <code>shop\/broken<\/code> · ❌ invalid/,
+    );
+    assert.match(
+      result.markdown,
+      /…details of \d+ more objects are left out to stay within GitHub's comment size/,
+    );
+    assert.equal(
+      (result.markdown.match(/<details/g) ?? []).length,
+      (result.markdown.match(/<\/details>/g) ?? []).length,
+    );
   });
 
   test('a policy change that loosens guardrails needs review, with the whole before and after', async () => {
