@@ -6,9 +6,25 @@ import { parseDuration } from './duration.ts';
 
 export class ScheduleError extends Error {
   readonly code = 'InvalidSchedule';
-  constructor(schedule: string, reason: string) {
-    super(`schedule "${schedule}" is not valid: ${reason}`);
+  /** The field at fault: the cron expression or the time zone. */
+  readonly field: 'schedule' | 'timeZone';
+  /** The sentence without the field, for reports that name the field themselves. */
+  readonly reason: string;
+  constructor(schedule: string, reason: string, field: 'schedule' | 'timeZone' = 'schedule') {
+    super(field === 'schedule' ? `schedule "${schedule}" is not valid: ${reason}` : reason);
     this.name = 'ScheduleError';
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+/** Whether the runtime knows an IANA time zone name (cron-parser's own error for one it does not is cryptic). */
+function knownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -19,12 +35,24 @@ export interface ScheduleOptions {
 
 function everyInterval(schedule: string): number | undefined {
   if (!schedule.startsWith('@every ')) return undefined;
-  const ms = parseDuration(schedule.slice('@every '.length).trim());
+  let ms: number;
+  try {
+    ms = parseDuration(schedule.slice('@every '.length).trim());
+  } catch (error) {
+    throw new ScheduleError(schedule, (error as Error).message);
+  }
   if (ms < 1000) throw new ScheduleError(schedule, '@every needs at least 1s');
   return ms;
 }
 
 function cron({ schedule, timeZone }: ScheduleOptions, currentDate: Date) {
+  if (timeZone !== undefined && !knownTimeZone(timeZone)) {
+    throw new ScheduleError(
+      schedule,
+      `time zone "${timeZone}" is not known; use an IANA name such as Europe/Berlin, or UTC`,
+      'timeZone',
+    );
+  }
   try {
     return CronExpressionParser.parse(schedule, { currentDate, tz: timeZone ?? 'UTC' });
   } catch (error) {

@@ -6,6 +6,7 @@ import { semanticIssuesIn } from '../api/fault-semantics.ts';
 import { manifestValidators } from '../api/validator.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { ParsedDocument } from './parse-documents.ts';
+import { nonFiniteNumbers, planIssues } from './plan-checks.ts';
 import { maxNestingDepth, tooDeep } from './screen.ts';
 
 export interface ManifestObject {
@@ -158,14 +159,26 @@ function checkObject(file: string, document: ParsedDocument): DocumentVerdict {
     return { status: 'ours', object: manifest, diagnostics: [diagnostic(['kind'], 'unknown-kind', message)] };
   }
   const errors = validator.validate(object);
-  const diagnostics = explainSchemaErrors(errors, validator.schema, object).map((finding) =>
-    diagnostic(finding.path, finding.code, finding.message, finding.atKey),
-  );
+  const infinite = nonFiniteNumbers(object);
+  const under = (path: readonly (string | number)[]) =>
+    infinite.some((i) => i.path.every((segment, n) => String(path[n]) === String(segment)));
+  const diagnostics = [
+    ...infinite.map((issue) => diagnostic(issue.path, 'schema', issue.message)),
+    // A schema error about an infinite number repeats the finding above in odd words.
+    ...explainSchemaErrors(errors, validator.schema, object)
+      .filter((finding) => !under(finding.path))
+      .map((finding) => diagnostic(finding.path, finding.code, finding.message, finding.atKey)),
+  ];
   // The rules no schema can state, exactly as the agent runs them; only on a schema-valid object.
   if (diagnostics.length === 0) {
     const schema =
       manifestSchemas.get(validator.definition.kind) ?? objectSchema(validator.definition, 'manifest');
     for (const issue of semanticIssuesIn(schema, object))
+      diagnostics.push(diagnostic(issue.path, 'schema', issue.message));
+  }
+  // What a PR plan and the controller would refuse, through their own functions.
+  if (diagnostics.length === 0) {
+    for (const issue of planIssues(validator.definition.kind, object))
       diagnostics.push(diagnostic(issue.path, 'schema', issue.message));
   }
   return { status: 'ours', object: manifest, diagnostics };

@@ -7,43 +7,88 @@ import { namedFaults } from './faults.ts';
 
 export const maxExperimentDurationMs = 24 * 3_600_000;
 
+/** One problem: the field (path segments from the spec) and a sentence that does not repeat it. */
+export interface SpecIssue {
+  path: (string | number)[];
+  message: string;
+  /** The whole sentence, naming the field, as admission reports it. */
+  text: string;
+}
+
 export function checkSpec(spec: ChaosExperimentSpec): string[] {
-  const problems: string[] = [];
-  const duration = tryDuration(spec.duration, 'spec.duration', problems);
+  return specIssues(spec).map((issue) => issue.text);
+}
+
+/** The checks of checkSpec with the field each one is about, for reports that point at a line. */
+export function specIssues(spec: ChaosExperimentSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const add = (path: (string | number)[], message: string, text: string) =>
+    issues.push({ path, message, text });
+  const duration = tryDuration(spec.duration, ['duration'], 'spec.duration', issues);
   if (duration !== undefined && (duration < 1000 || duration > maxExperimentDurationMs)) {
-    problems.push(`spec.duration must be between 1s and 24h, not ${spec.duration}`);
+    add(
+      ['duration'],
+      `must be between 1s and 24h, not ${spec.duration}`,
+      `spec.duration must be between 1s and 24h, not ${spec.duration}`,
+    );
   }
   for (const field of Object.keys(spec.selector.fieldSelector ?? {})) {
     if (!supportedPodFields.includes(field)) {
-      problems.push(
-        `spec.selector.fieldSelector: "${field}" is not supported; use ${supportedPodFields.join(', ')}`,
-      );
+      const message = `"${field}" is not supported; use ${supportedPodFields.join(', ')}`;
+      add(['selector', 'fieldSelector', field], message, `spec.selector.fieldSelector: ${message}`);
     }
   }
-  const faultNames = namedFaults(spec).map((f) => f.name);
-  for (const name of duplicates(faultNames)) problems.push(`fault name "${name}" is used twice`);
+  const faults = namedFaults(spec);
+  for (const name of duplicates(faults.map((f) => f.name))) {
+    const index = faults.findLastIndex((f) => f.name === name);
+    add(['faults', index], `fault name "${name}" is used twice`, `fault name "${name}" is used twice`);
+  }
   const probes = spec.hypothesis?.probes ?? [];
-  for (const name of duplicates(probes.map((p) => p.name)))
-    problems.push(`probe name "${name}" is used twice`);
+  for (const name of duplicates(probes.map((p) => p.name))) {
+    const index = probes.findLastIndex((p) => p.name === name);
+    add(
+      ['hypothesis', 'probes', index, 'name'],
+      `probe name "${name}" is used twice`,
+      `probe name "${name}" is used twice`,
+    );
+  }
   probes.forEach((probe, i) => {
     for (const field of ['interval', 'timeout'] as const) {
-      if (probe[field]) tryDuration(probe[field], `spec.hypothesis.probes[${i}].${field}`, problems);
+      if (probe[field])
+        tryDuration(
+          probe[field],
+          ['hypothesis', 'probes', i, field],
+          `spec.hypothesis.probes[${i}].${field}`,
+          issues,
+        );
     }
   });
   spec.faults.forEach((fault, i) => {
     for (const field of ['latency', 'jitter'] as const) {
       const value = fault.networkLatency?.[field];
-      if (value) tryDuration(value, `spec.faults[${i}].networkLatency.${field}`, problems);
+      if (value)
+        tryDuration(
+          value,
+          ['faults', i, 'networkLatency', field],
+          `spec.faults[${i}].networkLatency.${field}`,
+          issues,
+        );
     }
   });
-  return problems;
+  return issues;
 }
 
-function tryDuration(text: string, field: string, problems: string[]): number | undefined {
+function tryDuration(
+  text: string,
+  path: (string | number)[],
+  field: string,
+  issues: SpecIssue[],
+): number | undefined {
   try {
     return parseDuration(text);
   } catch (error) {
-    problems.push(`${field}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    issues.push({ path, message, text: `${field}: ${message}` });
     return undefined;
   }
 }
