@@ -8,12 +8,16 @@ export function text(value: string): string {
   const oneLine = value.replace(/\s+/g, ' ').trim();
   const bounded = oneLine.length > maxTextLength ? `${oneLine.slice(0, maxTextLength - 1)}…` : oneLine;
   // Markdown punctuation first, then entities (whose own `#` must stay unescaped).
-  return bounded
-    .replace(/([\\`*_[\]#|~!])/g, '\\$1')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;');
+  return (
+    bounded
+      .replace(/([\\`*_[\]#|~!])/g, '\\$1')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // A zero-width space after @: GitHub finds mentions in the rendered text, where an entity
+      // such as &#64; is already a plain @ again.
+      .replace(/@/g, '@&#8203;')
+  );
 }
 
 // Inside a code span only a backtick, a table pipe or a line break can escape; the rest is literal.

@@ -47,6 +47,8 @@ function identity(planned: PlannedObject): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+const linkable = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$/;
+
 /** Blocking objects and those a reviewer must look at open unfolded. */
 const openVerdicts = new Set<ObjectVerdict>(['invalid', 'denied', 'policy-loosened']);
 
@@ -54,8 +56,10 @@ const openVerdicts = new Set<ObjectVerdict>(['invalid', 'denied', 'policy-loosen
 export function summaryRow(planned: PlannedObject, linkBase?: string): string[] {
   const kind = shortKinds[planned.change.kind] ?? text(planned.change.kind);
   const { file, line } = locationOf(planned.change);
+  // Only a plain Kubernetes name becomes link text; anything else (an invalid, maybe hostile name)
+  // stays escaped text, and the problems table links its file.
   const name =
-    linkBase !== undefined && planned.change.head
+    linkBase !== undefined && planned.change.head && linkable.test(identity(planned))
       ? `[${text(identity(planned))}](${fileUrl({ linkBase, path: file, line })})`
       : code(identity(planned));
   const plan = planned.experiment ?? planned.schedule?.template;
@@ -88,7 +92,7 @@ function html(value: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/@/g, '&#64;')
+    .replace(/@/g, '@&#8203;')
     .replace(/\[/g, '&#91;')
     .replace(/\]/g, '&#93;');
 }

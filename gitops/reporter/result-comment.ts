@@ -3,6 +3,7 @@
 // posting it again, after a restart too, finds and keeps the same comment.
 import { formatDuration } from '../../controller/core/duration.ts';
 import { redactSecrets } from '../github/redact.ts';
+import { text } from '../planner/markdown.ts';
 import { type ExperimentObject, runKey, succeededCondition } from './experiment-view.ts';
 import type { ResolvedRevision } from './revision.ts';
 
@@ -21,12 +22,12 @@ export function verdictOf(experiment: ExperimentObject): Verdict {
   return succeededCondition(experiment)?.status === 'True' ? 'Passed' : 'Failed';
 }
 
-/** A table cell: one line, no pipes, no credentials, bounded length. */
+/**
+ * A table cell: no credentials, then the plan comment's escaping (one line, bounded, no pipes,
+ * HTML, links or mentions): probe messages quote whatever the probed service answered.
+ */
 function cell(value: unknown): string {
-  const text = redactSecrets(String(value ?? ''))
-    .replace(/\r?\n/g, ' ')
-    .replaceAll('|', '\\|');
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  return text(redactSecrets(String(value ?? '')));
 }
 
 function seconds(value: number | undefined): string {
