@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { loadGitHubAuth } from '../../gitops/github/auth.ts';
 import { GitHubIntegrationError } from '../../gitops/github/errors.ts';
 import { SecretValue } from '../../gitops/github/secret.ts';
+import { defaultPlanBudgets, type PlanBudgets } from '../../gitops/repository/budget.ts';
 import { startGitOpsProcess } from '../../gitops/webhooks/gitops-process.ts';
 import { parseDuration } from '../core/duration.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -33,6 +34,13 @@ Plans:
   --cache-dir DIR              where repository clones are kept
   --git-token-file FILE        a separate token for fetching the repository (default: the GitHub one)
 
+Budgets per pull request (over one, the PR gets a comment saying which, instead of a plan):
+  --plan-max-files N           changed manifest files (default ${defaultPlanBudgets.maxFiles})
+  --plan-max-bytes SIZE        bytes of changed manifests, e.g. 16MiB (default ${defaultPlanBudgets.maxBytes / 1024 / 1024}MiB)
+  --plan-max-documents N       YAML documents in them (default ${defaultPlanBudgets.maxDocuments})
+  --plan-max-objects N         objects (kind: keys) in them (default ${defaultPlanBudgets.maxObjects})
+  --plan-timeout DURATION      wall time of one plan, fetch included (default ${defaultPlanBudgets.maxWallMs / 1000}s)
+
 Results:
   --kubeconfig FILE            cluster access, read-only (default: in-cluster or $KUBECONFIG)
   --report-interval DURATION   how often finished experiments are looked for (default 30s; 0 = off)
@@ -52,6 +60,39 @@ function parseRepository(value: string): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
   if (!match) throw new UsageError(`--repository must be OWNER/NAME, not "${value}"`);
   return { owner: match[1]!, repo: match[2]! };
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function count(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,15})(KiB|MiB|GiB)?$/.exec(value);
+  const units = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+  const parsed = match ? Number(match[1]) * (match[2] ? units[match[2] as keyof typeof units] : 1) : 0;
+  if (!match || parsed < 1 || (match[2] && flag !== '--plan-max-bytes')) {
+    const example = flag === '--plan-max-bytes' ? 'a size such as 16MiB' : 'a whole number above 0';
+    throw new UsageError(`${flag} must be ${example}, not "${value}"`);
+  }
+  return parsed;
+}
+
+type BudgetFlag =
+  | 'plan-max-files'
+  | 'plan-max-bytes'
+  | 'plan-max-documents'
+  | 'plan-max-objects'
+  | 'plan-timeout';
+
+function planBudgets(values: { [flag in BudgetFlag]?: string }): Partial<PlanBudgets> {
+  const budgets: Partial<PlanBudgets> = {
+    maxFiles: count(values['plan-max-files'], '--plan-max-files'),
+    maxBytes: count(values['plan-max-bytes'], '--plan-max-bytes'),
+    maxDocuments: count(values['plan-max-documents'], '--plan-max-documents'),
+    maxObjects: count(values['plan-max-objects'], '--plan-max-objects'),
+    maxWallMs: durationMs(values['plan-timeout'], '--plan-timeout') || undefined,
+  };
+  if (values['plan-timeout'] === '0') throw new UsageError('--plan-timeout must be above 0');
+  return Object.fromEntries(Object.entries(budgets).filter(([, value]) => value !== undefined));
 }
 
 function durationMs(value: string | undefined, flag: string): number | undefined {
@@ -84,6 +125,11 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
       'tracking-issues': { type: 'boolean', default: false },
       'argocd-namespace': { type: 'string', default: 'argocd' },
       'log-level': { type: 'string', default: 'info' },
+      'plan-max-files': { type: 'string' },
+      'plan-max-bytes': { type: 'string' },
+      'plan-max-documents': { type: 'string' },
+      'plan-max-objects': { type: 'string' },
+      'plan-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,6 +138,11 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
     return 0;
   }
   const repositories = values.repository.map(parseRepository);
+  if (!logLevels.includes(values['log-level'])) {
+    throw new UsageError(`--log-level must be one of ${logLevels.join(', ')}, not "${values['log-level']}"`);
+  }
+  const budgets = planBudgets(values);
+  const listen = parseListen(values.listen);
   const pollIntervalMs = durationMs(values['poll-interval'], '--poll-interval');
   const reportIntervalMs = durationMs(values['report-interval'], '--report-interval');
   if (!values['webhook-secret-file'] && !pollIntervalMs && !reportIntervalMs) {
@@ -120,7 +171,6 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
   else kubeConfig.loadFromDefault();
   const hasCluster = Boolean(kubeConfig.getCurrentCluster());
   const logger = createLogger({ level: values['log-level'] });
-  const listen = parseListen(values.listen);
   const running = await startGitOpsProcess({
     auth,
     githubApiUrl: values['github-api-url'],
@@ -136,11 +186,27 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
     argocdNamespace: values['argocd-namespace'],
     cacheDir: values['cache-dir'] ?? join(tmpdir(), 'chaoscraft-gitops-cache'),
     ...(gitToken?.kind === 'token' ? { gitToken: gitToken.token } : {}),
+    planBudgets: budgets,
+  }).catch((error: unknown) => {
+    throw listenFailure(error, values.listen) ?? error;
   });
   if (running.webhook) io.stderr(`chaoscraft gitops: receiving webhooks at ${running.webhook.url}\n`);
   await waitForStop(signal);
   await running.stop();
   return 0;
+}
+
+/** The receiver could not take its address: a configuration mistake, said in one line. */
+function listenFailure(error: unknown, listen: string): UsageError | undefined {
+  const code = (error as { code?: string }).code;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'no such address on this machine',
+    ENOTFOUND: 'the host name does not resolve',
+  };
+  const reason = code ? reasons[code] : undefined;
+  return reason ? new UsageError(`--listen ${listen}: ${reason}`) : undefined;
 }
 
 function waitForStop(signal: AbortSignal | undefined): Promise<void> {

@@ -23,6 +23,8 @@ export interface OpenRepositoryOptions {
   cacheDir?: string;
   /** Remote refs to fetch besides branches and tags, e.g. refs/pull/12/head; `resolve` knows them. */
   fetchRefs?: readonly string[];
+  /** Aborts a clone or fetch in flight. */
+  signal?: AbortSignal;
   fs?: typeof nodeFs;
 }
 
@@ -61,7 +63,15 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Gi
     }
     const dir = cacheFolderFor(options.cacheDir, url);
     fetched = await withFolderLock(dir, () =>
-      syncRemote({ fs, dir, url, token: options.token, refs: options.fetchRefs, cache }),
+      syncRemote({
+        fs,
+        dir,
+        url,
+        token: options.token,
+        refs: options.fetchRefs,
+        cache,
+        signal: options.signal,
+      }),
     );
     location = { dir, gitdir: join(dir, '.git') };
     source = url;

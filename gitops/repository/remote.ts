@@ -101,6 +101,15 @@ export interface SyncOptions {
   /** Extra remote refs to fetch by name, e.g. refs/pull/12/head; returns their SHAs. */
   refs?: readonly string[];
   cache: object;
+  /** Aborts the HTTP requests in flight (a plan past its deadline). */
+  signal?: AbortSignal;
+}
+
+/** isomorphic-git's node HTTP client, with the requests tied to `signal` when one is given. */
+function httpClient(signal: AbortSignal | undefined): typeof http {
+  return signal
+    ? { request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal }) }
+    : http;
 }
 
 async function exists(fs: typeof nodeFs, path: string): Promise<boolean> {
@@ -115,7 +124,7 @@ async function exists(fs: typeof nodeFs, path: string): Promise<boolean> {
 /** Clones (first time) or fetches every branch and tag, then each extra ref. */
 export async function syncRemote(options: SyncOptions): Promise<Map<string, string>> {
   const { fs, dir, url, token, cache } = options;
-  const common = { fs, http, dir, url, cache, ...authCallbacks(token) };
+  const common = { fs, http: httpClient(options.signal), dir, url, cache, ...authCallbacks(token) };
   const fetched = new Map<string, string>();
   try {
     if (await exists(fs, join(dir, '.git', 'HEAD'))) {
@@ -157,9 +166,7 @@ export async function fetchBranchShallow(
   options: ShallowFetchOptions,
 ): Promise<{ head: string; fetched: boolean }> {
   const { fs, gitdir, url, token, branch, cache, signal } = options;
-  const client = signal
-    ? { request: (request: Parameters<typeof http.request>[0]) => http.request({ ...request, signal }) }
-    : http;
+  const client = httpClient(signal);
   const fullRef = `refs/heads/${branch}`;
   try {
     const refs = await git.listServerRefs({ http: client, url, prefix: fullRef, ...authCallbacks(token) });

@@ -14,6 +14,7 @@ import type { SecretValue } from '../github/secret.ts';
 import { kubeClusterReader } from '../planner/kube-cluster-reader.ts';
 import { ResultsReporter } from '../reporter/results-reporter.ts';
 import type { GitHubRepositoryName } from '../reporter/revision.ts';
+import type { PlanBudgets } from '../repository/budget.ts';
 import { createGitOpsService, type Planner, type PlanRequest } from './gitops-service.ts';
 import { PullRequestPoller } from './pull-request-poller.ts';
 import { createRepositoryPlanner } from './repository-planner.ts';
@@ -37,6 +38,8 @@ export interface GitOpsProcessOptions {
   cacheDir: string;
   /** A separate token for fetching the repository (default: the GitHub credentials). */
   gitToken?: SecretValue;
+  /** Budgets per PR, checked before any manifest is parsed; unset fields keep their defaults. */
+  planBudgets?: Partial<PlanBudgets>;
   /** Replaces the Git+planner pipeline (tests). */
   planner?: Planner;
   cloneUrlFor?: (request: PlanRequest) => string;
@@ -79,6 +82,7 @@ export async function startGitOpsProcess(options: GitOpsProcessOptions): Promise
       gitToken,
       cluster: kube ? kubeClusterReader({ http: kube }) : undefined,
       cloneUrlFor: options.cloneUrlFor,
+      budgets: options.planBudgets,
     });
   const publisher = new PlanPublisher({ octokit, logger, windowMs: options.coalesceWindowMs });
   const service = createGitOpsService({

@@ -2,9 +2,18 @@
 // isomorphic-git, then run the planner. Fork PRs are planned without the live cluster: their plan
 // shows validation and guardrails from Git only, so an outside contributor learns nothing of the
 // cluster, and nothing about a fork PR ever touches it.
+//
+// Before the planner parses anything, the changed blobs are counted against the budgets per PR
+// (gitops/repository/budget.ts); a PR over one gets a plan comment saying which, never a parse that
+// could exhaust the heap this process shares with every other PR. The whole plan also has a wall
+// time budget: past it, the PR gets that comment, a fetch in flight is aborted, and parsing that
+// already started (synchronous) runs to its end and is discarded.
+import type { PullRequestPlan } from '../github/plan-contract.ts';
 import type { ClusterReader } from '../planner/cluster-reader.ts';
 import { planPullRequest } from '../planner/plan-pull-request.ts';
+import { checkPlanBudgets, defaultPlanBudgets, type PlanBudgets } from '../repository/budget.ts';
 import { openRepository } from '../repository/open-repository.ts';
+import { budgetExceededPlan } from './budget-plan.ts';
 import type { Planner, PlanRequest } from './gitops-service.ts';
 
 export interface RepositoryPlannerOptions {
@@ -16,16 +25,28 @@ export interface RepositoryPlannerOptions {
   /** Where to fetch a PR's repository from; defaults to the clone URL GitHub sent. */
   cloneUrlFor?: (request: PlanRequest) => string;
   now?: () => Date;
+  /** Budgets per PR; unset fields keep their defaults. */
+  budgets?: Partial<PlanBudgets>;
 }
 
 export function createRepositoryPlanner(options: RepositoryPlannerOptions): Planner {
-  return async (request) => {
+  const budgets = { ...defaultPlanBudgets, ...options.budgets };
+  const planOnce = async (request: PlanRequest, signal: AbortSignal): Promise<PullRequestPlan> => {
     const repository = await openRepository({
+      signal,
       url: options.cloneUrlFor?.(request) ?? request.cloneUrl,
       token: await options.gitToken?.(),
       cacheDir: options.cacheDir,
       fetchRefs: [`refs/pull/${request.pullNumber}/head`],
     });
+    const [baseTip, headSha] = await Promise.all([
+      repository.resolve(request.baseSha),
+      repository.resolve(request.headSha),
+    ]);
+    const mergeBase = await repository.mergeBase({ base: baseTip, head: headSha });
+    const files = await repository.changedFiles({ base: mergeBase, head: headSha });
+    const exceeded = await checkPlanBudgets({ repository, files, budgets });
+    if (exceeded) return budgetExceededPlan({ exceeded, headSha, baseSha: mergeBase ?? baseTip });
     return planPullRequest({
       repository,
       base: request.baseSha,
@@ -33,5 +54,30 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
       ...(request.fromFork || !options.cluster ? {} : { cluster: options.cluster }),
       now: options.now?.() ?? new Date(),
     });
+  };
+  return async (request) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new AbortController();
+    const outOfTime = new Promise<PullRequestPlan>((resolve) => {
+      timer = setTimeout(() => {
+        // Stops a fetch in flight, so it releases the clone folder for the next plan.
+        deadline.abort();
+        resolve(
+          budgetExceededPlan({
+            exceeded: { budget: 'time', limit: budgets.maxWallMs, counted: budgets.maxWallMs },
+            headSha: request.headSha,
+            baseSha: request.baseSha,
+          }),
+        );
+      }, budgets.maxWallMs);
+    });
+    const planning = planOnce(request, deadline.signal);
+    // Abandoned past the deadline: a late failure must not become an unhandled rejection.
+    planning.catch(() => {});
+    try {
+      return await Promise.race([planning, outOfTime]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }

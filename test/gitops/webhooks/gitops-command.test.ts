@@ -47,6 +47,17 @@ test('usage mistakes exit 2 and say what is wrong', async () => {
       /HOST:PORT/,
     ],
   ];
+  const receiver = ['--webhook-secret-file', join(folder, 'secret'), '--token-file', join(folder, 'token')];
+  cases.push(
+    [
+      [...receiver, '--plan-max-documents', '0'],
+      /--plan-max-documents must be a whole number above 0, not "0"/,
+    ],
+    [[...receiver, '--plan-max-files', '10MiB'], /--plan-max-files must be a whole number above 0/],
+    [[...receiver, '--plan-max-bytes', '16MB'], /--plan-max-bytes must be a size such as 16MiB, not "16MB"/],
+    [[...receiver, '--plan-timeout', '0'], /--plan-timeout must be above 0/],
+    [[...receiver, '--plan-timeout', 'soon'], /--plan-timeout must be a duration/],
+  );
   for (const [argv, message] of cases) {
     const { io, err } = capture();
     assert.equal(await run(['gitops', ...argv], io), 2, argv.join(' '));
