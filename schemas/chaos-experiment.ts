@@ -5,6 +5,7 @@ import {
   conditions,
   dnsLabel,
   duration,
+  labelMap,
   labelSelector,
   objectName,
   stringList,
@@ -12,6 +13,14 @@ import {
   timestamp,
 } from './fragments.ts';
 import type { JsonSchema } from './json-schema.ts';
+
+/** Path segments that cannot be `.` or `..` (none starts with a dot). */
+const safeSegment = '[A-Za-z0-9_@:+-][A-Za-z0-9_.@:+-]{0,254}';
+/** At least one segment below the cgroup root: `/` alone would select every process on the host. */
+export const cgroupPattern = `^(/${safeSegment}){1,64}$`;
+export const pidFilePattern = `^/(var/)?run(/${safeSegment}){0,8}/[A-Za-z0-9_@:+-][A-Za-z0-9_.@:+-]{0,250}[.]pid$`;
+/** Printable ASCII with at most 8 quantifier characters (* + ? {). */
+export const commandPatternShape = '^[ -),->@-z|}~]*([*+?{][ -),->@-z|}~]*){0,8}$';
 
 export const selector: JsonSchema = {
   type: 'object',
@@ -28,7 +37,7 @@ export const selector: JsonSchema = {
     labelSelector,
     fieldSelector: stringMap('Pod fields that must have these values, e.g. {"status.phase": "Running"}.'),
     names: stringList('Pod names.', objectName('A pod name.'), 256),
-    nodeSelector: stringMap('Labels the pod’s node must carry.'),
+    nodeSelector: labelMap('Labels the pod’s node must carry.'),
     containerNames: stringList(
       'Containers inside the pod (default: all).',
       dnsLabel('A container name.'),
@@ -48,17 +57,25 @@ export const selector: JsonSchema = {
         commandPattern: {
           type: 'string',
           maxLength: 256,
-          description: 'A regular expression matched against the full command line (/proc/PID/cmdline).',
+          // Printable text only, at most 8 quantifiers, and no quantified group or backreference:
+          // the shapes that make a backtracking engine take exponential time ((a+)+, (a|a)*, \1).
+          pattern: commandPatternShape,
+          not: { pattern: '\\)[*+?{]|\\\\[1-9]' },
+          description:
+            'A regular expression matched against the full command line (/proc/PID/cmdline): printable text, at most 8 quantifiers, no quantified group and no backreference.',
         },
         pidFile: {
           type: 'string',
-          pattern: '^/[^\\x00]{0,4095}$',
-          description: 'An absolute path to a file holding the PID.',
+          maxLength: 255,
+          pattern: pidFilePattern,
+          description: 'A PID file under /run or /var/run whose name ends in .pid (no . or .. segments).',
         },
         cgroup: {
           type: 'string',
-          pattern: '^/[A-Za-z0-9_.@:/-]{0,4095}$',
-          description: 'A cgroup v2 path relative to /sys/fs/cgroup; all its processes.',
+          maxLength: 4095,
+          pattern: cgroupPattern,
+          description:
+            'A cgroup v2 path under /sys/fs/cgroup, written from that root (e.g. /system.slice/nginx.service); no segment starts with a dot, so .. cannot climb out.',
         },
       },
     },

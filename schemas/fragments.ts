@@ -48,6 +48,23 @@ export function stringMap(description: string): JsonSchema {
   };
 }
 
+/** A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric, or empty. */
+export const labelValuePattern = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
+
+/** Labels to match: values are label values, so `$(…)`, NUL and spaces cannot pass. */
+export function labelMap(description: string): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    additionalProperties: {
+      type: 'string',
+      maxLength: 63,
+      pattern: labelValuePattern,
+      description: 'A label value.',
+    },
+  };
+}
+
 export const timestamp = (description: string): JsonSchema => ({
   type: 'string',
   format: 'date-time',
@@ -79,7 +96,7 @@ export const labelSelector: JsonSchema = {
   title: 'LabelSelector',
   description: 'A Kubernetes label selector (metav1.LabelSelector): all requirements must match.',
   properties: {
-    matchLabels: stringMap('Labels that must be present with exactly these values.'),
+    matchLabels: labelMap('Labels that must be present with exactly these values.'),
     matchExpressions: {
       type: 'array',
       description: 'Set-based requirements.',
@@ -99,6 +116,7 @@ export const labelSelector: JsonSchema = {
           values: stringList('Values for In and NotIn; empty for Exists and DoesNotExist.', {
             type: 'string',
             maxLength: 63,
+            pattern: labelValuePattern,
             description: 'A label value.',
           }),
         },

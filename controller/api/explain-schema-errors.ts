@@ -67,7 +67,12 @@ export function explainSchemaErrors(
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
     if (error.keyword === 'format' && patternFailed.has(error.instancePath)) continue;
     // `required` holds vacuously for a non-object, so a forbidden state "matches" one; its type error says why.
-    if (error.keyword === 'not' && !isMapping(valueAt(data, pointerSegments(error.instancePath)))) continue;
+    if (
+      error.keyword === 'not' &&
+      schemaAt(schema, error.schemaPath)?.required &&
+      !isMapping(valueAt(data, pointerSegments(error.instancePath)))
+    )
+      continue;
     findings.push(explainOne(error, schema, data, quote));
   }
   for (const junctor of junctorErrors) findings.push(...explainJunctor(junctor, errors, schema, data, quote));
@@ -202,7 +207,10 @@ function explainForbidden(error: SchemaError, schema: JsonSchema, path: (string 
       message: `"${field}" needs "${needed}" to be set too`,
     };
   }
-  return { path, atKey: false, code: 'schema', message: error.message };
+  // A refused shape of a value (`not: {pattern}`): the field's own description states the rule.
+  const holder = schemaAt(schema, error.schemaPath.replace(/\/not$/, ''));
+  const rule = holder?.description ? `; ${holder.description}` : '';
+  return { path, atKey: false, code: 'schema', message: `has a refused shape${rule}` };
 }
 
 /**

@@ -126,7 +126,7 @@ export interface Selector {
    */
   nodeSelector?: {
     /**
-     * A value.
+     * A label value.
      */
     [k: string]: string;
   };
@@ -157,7 +157,7 @@ export interface LabelSelector {
    */
   matchLabels?: {
     /**
-     * A value.
+     * A label value.
      */
     [k: string]: string;
   };
@@ -202,15 +202,15 @@ export interface ProcessSelector {
    */
   names?: string[];
   /**
-   * A regular expression matched against the full command line (/proc/PID/cmdline).
+   * A regular expression matched against the full command line (/proc/PID/cmdline): printable text, at most 8 quantifiers, no quantified group and no backreference.
    */
   commandPattern?: string;
   /**
-   * An absolute path to a file holding the PID.
+   * A PID file under /run or /var/run whose name ends in .pid (no . or .. segments).
    */
   pidFile?: string;
   /**
-   * A cgroup v2 path relative to /sys/fs/cgroup; all its processes.
+   * A cgroup v2 path under /sys/fs/cgroup, written from that root (e.g. /system.slice/nginx.service); no segment starts with a dot, so .. cannot climb out.
    */
   cgroup?: string;
 }
