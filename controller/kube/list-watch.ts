@@ -2,8 +2,9 @@
 // never sits in memory as one response) and can transform each object on the way in, so the
 // cache keeps only what the controller reads.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { type ListWatch, listWatchFromKube, type WatchEvent } from '../runtime/index.ts';
+import type { ListWatch, WatchEvent } from '../runtime/index.ts';
 import type { KubeHttp } from './kube-http.ts';
+import { listWatchFromKube } from './kube-list-watch.ts';
 import { type ResourceRef, resourcePath } from './paths.ts';
 
 export interface KubeListWatchOptions<T extends KubernetesObject> {

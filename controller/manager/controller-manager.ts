@@ -13,6 +13,7 @@ import { createExperimentWriter } from '../kube/experiment-api.ts';
 import type { InjectionRecord } from '../kube/injection-summary.ts';
 import { createInjectionClient } from '../kube/injections.ts';
 import { createKubeHttp } from '../kube/kube-http.ts';
+import { leaseClientFromKube } from '../kube/kube-lease-client.ts';
 import { createObjectReader } from '../kube/object-reader.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type ControllerMetrics, createControllerMetrics } from '../observability/metrics.ts';
@@ -21,14 +22,7 @@ import { createHttpProbeProvider } from '../probes/http-probe.ts';
 import { createKubernetesProbeProvider } from '../probes/kubernetes-probe.ts';
 import { createPrometheusProbeProvider } from '../probes/prometheus-probe.ts';
 import type { Failpoint } from '../runtime/failpoints.ts';
-import {
-  type Clock,
-  LeaderElector,
-  leaseClientFromKube,
-  runWorkers,
-  systemClock,
-  WorkQueue,
-} from '../runtime/index.ts';
+import { type Clock, LeaderElector, runWorkers, systemClock, WorkQueue } from '../runtime/index.ts';
 import { ClusterCaches } from './cluster-caches.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
 

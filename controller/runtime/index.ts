@@ -1,13 +1,15 @@
-/** The controller runtime: work queue, workers, leader election, informers, shutdown. */
+/**
+ * The controller runtime: work queue, workers, leader election, informers, shutdown. Pure of
+ * @kubernetes/client-node (test/controller/runtime/purity.test.ts): its adapters live in controller/kube/.
+ */
 export * from './clock.ts';
 export * from './errors.ts';
 export * from './graceful-shutdown.ts';
 export * from './informer/informer-group.ts';
-export * from './informer/kube-list-watch.ts';
 export * from './informer/list-watch.ts';
 export * from './informer/object-store.ts';
 export * from './informer/resilient-informer.ts';
-export * from './kube-lease-client.ts';
+export * from './kube-object.ts';
 export * from './leader-elector.ts';
 export * from './lease-client.ts';
 export * from './logger.ts';

@@ -1,6 +1,6 @@
 /**
  * The slice of the coordination.k8s.io/v1 Lease API the leader elector needs, as a small interface so that
- * tests (and the standalone mode) can use an in-memory store and production uses `leaseClientFromKube`.
+ * tests (and the standalone mode) can use an in-memory store and production uses `leaseClientFromKube` (controller/kube/kube-lease-client.ts).
  */
 import { ConflictError } from './errors.ts';
 

@@ -1,9 +1,9 @@
 // Several informers of one kind seen as one cache: a controller restricted to some namespaces runs
 // one informer per namespace (namespaced RBAC suffices) and reads them as if they were one.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeObject } from '../kube-object.ts';
 import type { InformerHandlers, ResilientInformer } from './resilient-informer.ts';
 
-export class InformerGroup<T extends KubernetesObject> {
+export class InformerGroup<T extends KubeObject> {
   readonly members: readonly ResilientInformer<T>[];
   readonly #byNamespace: ReadonlyMap<string, ResilientInformer<T>> | undefined;
 

@@ -1,11 +1,11 @@
 /**
  * What an informer needs from the API: a consistent list and a watch from a resourceVersion. Behind this
  * interface the informer can be unit-tested with a scripted fake, and run against client-node in production
- * (see kube-list-watch.ts).
+ * (see controller/kube/kube-list-watch.ts).
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeObject } from '../kube-object.ts';
 
-export interface ListResult<T extends KubernetesObject> {
+export interface ListResult<T extends KubeObject> {
   items: T[];
   /** The list's resourceVersion; the watch starts from it. */
   resourceVersion: string;
@@ -19,11 +19,11 @@ export interface WatchStatus {
   message?: string;
 }
 
-export type WatchEvent<T extends KubernetesObject> =
+export type WatchEvent<T extends KubeObject> =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
   | { type: 'ERROR'; object: WatchStatus };
 
-export interface ListWatch<T extends KubernetesObject> {
+export interface ListWatch<T extends KubeObject> {
   list(options: { signal: AbortSignal }): Promise<ListResult<T>>;
   /**
    * Streams events to `onEvent` until the stream ends. Resolves when the server closed the stream normally

@@ -2,13 +2,13 @@
  * The informer's local cache: objects by `namespace/name` key, a namespace index, and optional custom
  * indexes (for example by label). Objects handed out are the cached instances: treat them as read-only.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeObject } from '../kube-object.ts';
 
 /** Returns the index values an object is filed under (none, one or several). */
-export type IndexFunc<T extends KubernetesObject> = (object: T) => string[];
+export type IndexFunc<T extends KubeObject> = (object: T) => string[];
 
 /** client-go's MetaNamespaceKeyFunc: `namespace/name`, or `name` for cluster-scoped objects. */
-export function objectKey(object: KubernetesObject): string {
+export function objectKey(object: KubeObject): string {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
   return namespace === '' ? name : `${namespace}/${name}`;
@@ -23,7 +23,7 @@ export function splitObjectKey(key: string): { namespace: string; name: string }
 }
 
 /** Files objects under the value of a label (objects without the label are not indexed). */
-export function indexByLabel<T extends KubernetesObject>(label: string): IndexFunc<T> {
+export function indexByLabel<T extends KubeObject>(label: string): IndexFunc<T> {
   return (object) => {
     const value = object.metadata?.labels?.[label];
     return value === undefined ? [] : [value];
@@ -31,9 +31,7 @@ export function indexByLabel<T extends KubernetesObject>(label: string): IndexFu
 }
 
 /** Files objects under the string value a getter reads from them (e.g. `pod => pod.spec?.nodeName`). */
-export function indexByField<T extends KubernetesObject>(
-  read: (object: T) => string | undefined,
-): IndexFunc<T> {
+export function indexByField<T extends KubeObject>(read: (object: T) => string | undefined): IndexFunc<T> {
   return (object) => {
     const value = read(object);
     return value === undefined || value === '' ? [] : [value];
@@ -42,7 +40,7 @@ export function indexByField<T extends KubernetesObject>(
 
 const NAMESPACE_INDEX = '\u0000namespace';
 
-export class ObjectStore<T extends KubernetesObject> {
+export class ObjectStore<T extends KubeObject> {
   readonly #objects = new Map<string, T>();
   readonly #indexers: ReadonlyMap<string, IndexFunc<T>>;
   /** index name → index value → keys. */

@@ -9,14 +9,15 @@
  * - any other error → retry after exponential back-off with jitter (reset once a watch is healthy);
  * - stops when the AbortSignal aborts.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+
 import { type Clock, sleep } from '../clock.ts';
 import { GoneError, isRuntimeError, WatchFailedError } from '../errors.ts';
+import type { KubeObject } from '../kube-object.ts';
 import { describeError, type RuntimeLogger, silentLogger } from '../logger.ts';
 import type { ListWatch, WatchEvent } from './list-watch.ts';
 import { type IndexFunc, ObjectStore, objectKey } from './object-store.ts';
 
-export interface InformerHandlers<T extends KubernetesObject> {
+export interface InformerHandlers<T extends KubeObject> {
   onAdd?(object: T): void;
   onUpdate?(previous: T, current: T): void;
   /**
@@ -35,7 +36,7 @@ export interface InformerBackoff {
   jitter?: number;
 }
 
-export interface ResilientInformerOptions<T extends KubernetesObject> {
+export interface ResilientInformerOptions<T extends KubeObject> {
   listWatch: ListWatch<T>;
   clock: Clock;
   /** For logs. */
@@ -48,7 +49,7 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   logger?: RuntimeLogger;
 }
 
-export class ResilientInformer<T extends KubernetesObject> {
+export class ResilientInformer<T extends KubeObject> {
   readonly #options: ResilientInformerOptions<T>;
   readonly #store: ObjectStore<T>;
   readonly #handlers = new Set<InformerHandlers<T>>();

@@ -9,8 +9,8 @@ import {
   type KubernetesObject,
   Watch,
 } from '@kubernetes/client-node';
-import { GoneError, WatchFailedError } from '../errors.ts';
-import type { ListWatch, WatchEvent } from './list-watch.ts';
+import { GoneError, WatchFailedError } from '../runtime/errors.ts';
+import type { ListWatch, WatchEvent } from '../runtime/informer/list-watch.ts';
 
 export interface KubeListWatchOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;

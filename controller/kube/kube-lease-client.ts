@@ -3,8 +3,8 @@
  * flat `Lease` and HTTP 404/409 to `undefined`/`ConflictError`; everything else propagates.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { ConflictError } from './errors.ts';
-import type { Lease, LeaseClient } from './lease-client.ts';
+import { ConflictError } from '../runtime/errors.ts';
+import type { Lease, LeaseClient } from '../runtime/lease-client.ts';
 
 function httpStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;

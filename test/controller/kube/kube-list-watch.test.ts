@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { listWatchFromKube } from '../../../../controller/runtime/informer/kube-list-watch.ts';
-import type { WatchEvent } from '../../../../controller/runtime/informer/list-watch.ts';
+import { listWatchFromKube } from '../../../controller/kube/kube-list-watch.ts';
+import type { WatchEvent } from '../../../controller/runtime/informer/list-watch.ts';
 
 /** What the tiny server does with the next watch request, keyed by the resourceVersion asked for. */
 type WatchScript = (request: IncomingMessage, response: ServerResponse) => void;
