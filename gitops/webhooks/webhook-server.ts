@@ -34,6 +34,8 @@ export interface WebhookServerStats {
   duplicates: number;
   ignored: number;
   handlerErrors: number;
+  /** Senders that disconnected before their body was complete: their business, not an error here. */
+  clientAborts: number;
 }
 
 export interface WebhookServer {
@@ -47,6 +49,10 @@ export interface WebhookServer {
 
 class BodyTooLarge extends Error {
   readonly code = 'BodyTooLarge';
+}
+
+class ClientAborted extends Error {
+  readonly code = 'ClientAborted';
 }
 
 function readLimited(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -63,7 +69,12 @@ function readLimited(request: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
+    // A sender gone mid-body: the stream errors ('aborted') or just closes without an end; either
+    // way nothing will come, so stop waiting (a settled promise ignores whichever comes second).
+    request.on('error', () => reject(new ClientAborted('sender disconnected')));
+    request.on('close', () => {
+      if (!request.complete) reject(new ClientAborted('sender disconnected'));
+    });
   });
 }
 
@@ -92,6 +103,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     duplicates: 0,
     ignored: 0,
     handlerErrors: 0,
+    clientAborts: 0,
   };
   const inFlight = new Set<Promise<void>>();
   const log = options.logger;
@@ -110,6 +122,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (error instanceof BodyTooLarge) {
         stats.tooLarge += 1;
         return reply(response, 413, `body larger than ${maxBodyBytes} bytes`);
+      }
+      if (error instanceof ClientAborted) {
+        stats.clientAborts += 1;
+        log?.debug(
+          { remote: request.socket.remoteAddress },
+          'webhook sender disconnected before the body was complete',
+        );
+        return;
       }
       throw error;
     }

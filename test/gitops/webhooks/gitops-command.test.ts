@@ -1,7 +1,9 @@
 // `chaoscraft gitops` on the command line: usage mistakes exit 2 with a message (never a file's
 // content), and a started receiver answers a signed ping until its stop signal.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -105,4 +107,60 @@ test('starts the receiver, answers a signed ping, stops on the signal', async ()
   );
   stop.abort();
   assert.equal(await running, 0);
+});
+
+/** The real executable, as an operator runs it: exit code and stderr. */
+function runChaoscraft(argv: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['controller/cli/chaoscraft.ts', 'gitops', ...argv],
+      {
+        cwd: new URL('../../../', import.meta.url).pathname,
+        env: { PATH: process.env.PATH ?? '' },
+        timeout: 30_000,
+      },
+      (error, _stdout, stderr) => resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+    );
+  });
+}
+
+test('a --log-level typo and a port in use: exit 2, the mistake in one line, no stack trace', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as { port: number };
+  const common = [
+    '--repository',
+    'acme/chaos',
+    '--token-file',
+    join(folder, 'token'),
+    '--webhook-secret-file',
+    join(folder, 'secret'),
+    '--report-interval',
+    '0',
+    '--cache-dir',
+    join(folder, 'cache'),
+  ];
+  try {
+    const cases: Array<[string[], string]> = [
+      [
+        [...common, '--listen', '127.0.0.1:0', '--log-level', 'inf0'],
+        'chaoscraft gitops: --log-level must be one of fatal, error, warn, info, debug, trace, silent, not "inf0"',
+      ],
+      [
+        [...common, '--listen', `127.0.0.1:${port}`, '--log-level', 'silent'],
+        `chaoscraft gitops: --listen 127.0.0.1:${port}: the address is already in use`,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, stderr } = await runChaoscraft(argv);
+      assert.equal(code, 2, stderr);
+      const [first, ...rest] = stderr.trimEnd().split('\n');
+      assert.equal(first, message);
+      assert.deepEqual(rest, ["Run 'chaoscraft gitops --help' for usage."]);
+      assert.ok(!stderr.includes(token) && !stderr.includes(secret));
+    }
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
 });

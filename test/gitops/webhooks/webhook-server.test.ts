@@ -2,6 +2,7 @@
 // duplicate deliveries, and the meaning of real example payloads from @octokit/webhooks-examples.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { sign } from '@octokit/webhooks-methods';
 import { SecretValue } from '../../../gitops/github/secret.ts';
@@ -213,4 +214,39 @@ test('the delivery cache is bounded and forgets the least recently seen id first
   assert.equal(cache.size, 3);
   assert.equal(cache.checkAndRecord('b'), false, 'b was evicted');
   assert.equal(cache.checkAndRecord('a'), true);
+});
+
+test('a sender that disconnects mid-body is counted, not logged as an error; the receiver carries on', async () => {
+  const before = server.stats.clientAborts;
+  const { port } = new URL(server.url);
+  for (const sent of ['{"zen": "half a bo', '']) {
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const head = [
+      'POST /webhook HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      'X-GitHub-Event: ping',
+      'Content-Length: 4096',
+      '',
+      '',
+    ].join('\r\n');
+    socket.write(head + sent);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+  }
+  for (let attempt = 0; attempt < 100 && server.stats.clientAborts < before + 2; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(server.stats.clientAborts, before + 2);
+  const errors = sink.lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+  assert.deepEqual(errors, []);
+  assert.match(sink.text(), /webhook sender disconnected before the body was complete/);
+  const answer = await sendWebhook({
+    url: server.url,
+    secret,
+    event: 'ping',
+    payload: { zen: 'still here' },
+  });
+  assert.equal(answer.status, 200);
 });
