@@ -6,12 +6,21 @@ import { planCommentMarker } from '../github/plan-contract.ts';
 import { code, fileLink } from '../planner/markdown.ts';
 import type { BudgetExceeded, BudgetName } from '../repository/budget.ts';
 
-const what: Record<BudgetName, { unit: string; flag: string }> = {
-  files: { unit: 'changed manifest files', flag: '--plan-max-files' },
-  bytes: { unit: 'bytes of changed manifests', flag: '--plan-max-bytes' },
-  documents: { unit: 'YAML documents in changed manifests', flag: '--plan-max-documents' },
-  objects: { unit: 'objects (`kind:` keys) in changed manifests', flag: '--plan-max-objects' },
-  time: { unit: 'seconds of planning', flag: '--plan-timeout' },
+/** What a budget counts, in the whole PR and in one file, and the flag that sets it. */
+const what: Record<BudgetName, { unit: string; inFile: string; flag: string }> = {
+  files: { unit: 'changed manifest files', inFile: 'files', flag: '--plan-max-files' },
+  bytes: { unit: 'bytes of changed manifests', inFile: 'bytes', flag: '--plan-max-bytes' },
+  documents: {
+    unit: 'YAML documents in changed manifests',
+    inFile: 'YAML documents',
+    flag: '--plan-max-documents',
+  },
+  objects: {
+    unit: 'objects (`kind:` keys) in changed manifests',
+    inFile: 'objects',
+    flag: '--plan-max-objects',
+  },
+  time: { unit: 'seconds of planning', inFile: 'seconds', flag: '--plan-timeout' },
 };
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -43,14 +52,14 @@ export function budgetExceededPlan(options: {
   const linkBase = options.linkBase ?? `../blob/${headSha}/`;
   const sentence = describeBudgetExceeded(exceeded);
   const where = exceeded.file
-    ? `The most is in ${fileLink({ linkBase, path: exceeded.file.path })}: ${amount(exceeded.budget, exceeded.file.count)} ${what[exceeded.budget].unit.replace(/ in changed manifests$/, '')}.`
+    ? `The most is in ${fileLink({ linkBase, path: exceeded.file.path })}: ${amount(exceeded.budget, exceeded.file.count)} ${what[exceeded.budget].inFile}.`
     : '';
   const markdown = [
     planCommentMarker,
     '## ChaosCraft plan',
     `❌ **Not planned**: over the ${exceeded.budget} budget`,
     `The plan was not made because ${sentence}. ${where}`.trim(),
-    `Nothing in this pull request was parsed or checked. Split it into smaller pull requests, or ask whoever runs ChaosCraft to raise ${code(what[exceeded.budget].flag)}.`,
+    `${exceeded.budget === 'time' ? '' : 'Nothing in this pull request was parsed or checked. '}Split it into smaller pull requests, or ask whoever runs ChaosCraft to raise ${code(what[exceeded.budget].flag)}.`,
   ].join('\n\n');
   const summary = `not planned: over the ${exceeded.budget} budget (${sentence})`;
   return {

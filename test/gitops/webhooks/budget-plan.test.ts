@@ -62,7 +62,11 @@ test('files and time budgets name no file; a hostile file name is escaped', () =
     baseSha,
   });
   assert.deepEqual(time.annotations, []);
-  assert.match(time.markdown, /`--plan-timeout`/);
+  assert.match(
+    time.markdown,
+    /\n\nSplit it into smaller pull requests, or ask whoever runs ChaosCraft to raise `--plan-timeout`\./,
+  );
+  assert.doesNotMatch(time.markdown, /Nothing in this pull request was parsed/);
   const hostile = budgetExceededPlan({
     exceeded: {
       budget: 'bytes',
@@ -73,6 +77,7 @@ test('files and time budgets name no file; a hostile file name is escaped', () =
     headSha,
     baseSha,
   });
+  assert.match(hostile.markdown, /\): 20 bytes\.\n/);
   assert.ok(!hostile.markdown.includes('[a](https://evil)'));
   assert.ok(!hostile.markdown.includes('<b>'));
 });
