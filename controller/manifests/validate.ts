@@ -94,7 +94,8 @@ function addText(report: ValidationReport, file: string, text: string, skipForei
     return;
   }
   const fast = parseDocumentsFast({ text });
-  if (fast) {
+  // The fast parser knows where documents start, not where a List's items do.
+  if (fast && !fast.documents.some((d) => (d.value as { kind?: unknown } | null)?.kind === 'List')) {
     const outcome = checkDocuments(file, fast);
     if (outcome.diagnostics.length === 0) {
       merge(report, outcome);
