@@ -24,6 +24,7 @@ import { describeError, type RuntimeLogger, silentLogger } from '../runtime/logg
 import { defaultControllerRateLimiter } from '../runtime/rate-limiter.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { runWorkers } from '../runtime/workers.ts';
+import { WrittenObjects } from '../runtime/written-objects.ts';
 import { type AgentMetrics, createAgentMetrics } from './agent-metrics.ts';
 import { ControllerLeaseWatch } from './controller-lease-watch.ts';
 import { createInjectionApi, type InjectionApi } from './injection-api.ts';
@@ -68,12 +69,6 @@ export interface InjectionAgentOptions {
 /** client-node types metadata times as Date; the JSON holds strings, and the agent only reads their presence. */
 type CachedInjection = InjectionObject & KubernetesObject;
 
-/** Our own last write per key, used while the informer still holds an older version. */
-interface Written {
-  object: InjectionObject;
-  superseded: Set<string>;
-}
-
 /**
  * A node change is mostly waiting: an nftables table is deleted in about 20 ms, nearly all of it the kernel
  * waiting out an RCU grace period, and changes in different namespaces share those waits. 100 tables go in
@@ -94,7 +89,8 @@ export class InjectionAgent {
   readonly #deadlines: DeadlineScheduler;
   readonly #nodeChanges: NodeChanges;
   readonly #reconciler: InjectionReconciler;
-  readonly #written = new Map<string, Written>();
+  /** Our own last write per key, used while the informer still holds an older version. */
+  readonly #written = new WrittenObjects<InjectionObject>();
   readonly #running: Promise<unknown>[] = [];
   #started = false;
 
@@ -250,11 +246,13 @@ export class InjectionAgent {
     const cached = this.informer.getByKey(key);
     if (!cached) {
       this.#deadlines.cancel({ id: key });
-      this.#written.delete(key);
+      this.#written.forget(key);
       return;
     }
     try {
-      await this.#reconciler.reconcile({ injection: this.#freshest(key, cached) });
+      // The cached object, or our own later write when the cache has not caught up with it yet.
+      const injection = this.#written.resolve(key, cached) ?? cached;
+      await this.#reconciler.reconcile({ injection });
     } catch (error) {
       // The API server refuses to store this object in any form (e.g. a spec that slipped past admission is
       // invalid now): retrying cannot help; the next change to the object brings it back.
@@ -264,27 +262,11 @@ export class InjectionAgent {
     }
   }
 
-  /** The cached object, or our own later write when the cache has not caught up with it yet. */
-  #freshest(key: string, cached: InjectionObject): InjectionObject {
-    const written = this.#written.get(key);
-    if (written?.superseded.has(cached.metadata.resourceVersion)) return written.object;
-    this.#written.delete(key);
-    return cached;
-  }
-
   #trackWrites(api: InjectionApi): InjectionApi {
     const track = (before: InjectionObject, after: InjectionObject | undefined) => {
       const key = injectionKey(before);
-      if (!after) {
-        this.#written.delete(key);
-        return after;
-      }
-      const previous = this.#written.get(key);
-      const superseded = previous?.superseded ?? new Set<string>();
-      superseded.add(before.metadata.resourceVersion);
-      if (previous) superseded.add(previous.object.metadata.resourceVersion);
-      superseded.delete(after.metadata.resourceVersion);
-      this.#written.set(key, { object: after, superseded });
+      if (after) this.#written.remember(key, before.metadata.resourceVersion, after);
+      else this.#written.forget(key);
       return after;
     };
     return {

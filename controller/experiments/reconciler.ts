@@ -15,9 +15,9 @@ import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { type Reconciler, TransientError } from '../runtime/index.ts';
 import { mapInOrder } from '../runtime/map-in-order.ts';
 import { createSerialRunner } from '../runtime/serial-runner.ts';
+import { WrittenObjects } from '../runtime/written-objects.ts';
 import type { FaultExecutor } from './executor.ts';
 import { type ClusterView, observeExperiment } from './observe.ts';
-import { WrittenObjects } from './written-objects.ts';
 
 type Experiment = ObservedExperiment['experiment'];
 
@@ -59,7 +59,7 @@ const maxStepsPerReconcile = 8;
 type StepResult = { next: Experiment } | { done: { requeueAfter: number } | undefined };
 
 export function createExperimentReconciler(options: ExperimentReconcilerOptions): Reconciler {
-  const written = new WrittenObjects();
+  const written = new WrittenObjects<Experiment>();
   const concurrency = options.concurrency ?? 32;
   const failpoint = options.failpoint ?? noFailpoints;
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WrittenObjects } from '../../../controller/experiments/written-objects.ts';
+import { WrittenObjects } from '../../../controller/runtime/written-objects.ts';
 
 const at = (resourceVersion: string) =>
   ({ metadata: { name: 'e', uid: 'u', generation: 1, resourceVersion }, spec: {} }) as never;
@@ -38,4 +38,26 @@ test('someone else writing moves us to the cache', () => {
   const seen = written.resolve('ns/e', at('9')) as { metadata: { resourceVersion: string } };
   assert.equal(seen.metadata.resourceVersion, '9');
   assert.equal(written.resolve('ns/e', undefined), undefined);
+});
+
+test('a write from a fresher read than our last write: the cache showing either older version is behind us', () => {
+  // The agent reads an injection with a GET (version 5) after its own write made version 2, and
+  // writes from 5: a cache still at 2, or at 5, is older than our 6.
+  const written = new WrittenObjects();
+  written.remember('ns/i', '1', at('2'));
+  written.remember('ns/i', '5', at('6'));
+  assert.equal(versionOf(written.resolve('ns/i', at('2'))), '6');
+  assert.equal(versionOf(written.resolve('ns/i', at('5'))), '6');
+  assert.equal(versionOf(written.resolve('ns/i', at('6'))), '6', 'caught up: the cache');
+  assert.deepEqual([...written.keys()], []);
+});
+
+test('keys lists what the cache may not show yet; forget drops an entry', () => {
+  const written = new WrittenObjects();
+  written.remember('ns/a', '1', at('2'));
+  written.remember('ns/b', '3', at('4'));
+  assert.deepEqual([...written.keys()], ['ns/a', 'ns/b']);
+  written.forget('ns/a');
+  assert.equal(versionOf(written.resolve('ns/a', at('1'))), '1');
+  assert.deepEqual([...written.keys()], ['ns/b']);
 });
