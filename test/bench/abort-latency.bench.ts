@@ -13,7 +13,8 @@
 // over the measured rounds, goal <= 1,500 ms. Along the way, for a timeline of where the time goes:
 // the first 500 answered; plain HTTP watches for the failed probe and Recovering stored, each
 // ChaosInjection marked for deletion, its Recovered stored and its removal; the CPU the agent
-// process (with its nft) and this process (controller, API server, monitors) used meanwhile.
+// process (with its spawn helper and the nft it ran) and this process (controller, API server,
+// monitors) used meanwhile.
 //
 // Baselines, in the same rounds' set-up (a run Running with its 100 tables), interleaved with the
 // measured rounds so that drift in the machine's load hits all alike (every second and every fifth
@@ -25,10 +26,7 @@
 //   (support/bare-deadlines.ts): the machine's floor.
 // Root only (network namespaces, cgroups, nftables); without it the benchmark says why and is skipped.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +36,7 @@ import { type KubeApiServer, makeRunningPod, writeKubeconfigFile } from '../supp
 import { exec, netnsUnavailableReason } from '../support/netns.ts';
 import { waitFor } from '../support/wait.ts';
 import { type Benchmark, type Figure, median, percentile, round } from './harness.ts';
+import { cpuMsOf, cpuMsOfTree, injectionsPath, startProbeSource, watchRound } from './support/abort-round.ts';
 import { type AgentProcess, startAgentProcess } from './support/agent-process.ts';
 import { bareClient } from './support/bare-client.ts';
 import { benchCluster, startBenchController } from './support/cluster.ts';
@@ -50,11 +49,7 @@ const INTERVAL_MS = 1000;
 const NODE = 'bench-node';
 const APP = 'abort-target';
 const NFT = '/usr/sbin/nft';
-/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
-const CLOCK_TICKS = 100;
 const bareDeadlines = join(import.meta.dirname, 'support/bare-deadlines.ts');
-const injectionsPath = '/apis/chaoscraft.io/v1alpha1/namespaces/bench/chaosinjections';
-const experimentsPath = '/apis/chaoscraft.io/v1alpha1/namespaces/bench/chaosexperiments';
 
 type Kind = 'controller' | 'bare-api' | 'bare-nft';
 /** Set-up of a bare-nft round's own process before the common deadline. */
@@ -71,133 +66,6 @@ function schedule(iteration: number): Kind[] {
   if (iteration % 2 === 0) list.push('bare-api');
   if (iteration % 5 === 1) list.push('bare-nft');
   return iteration % 2 === 0 ? list.reverse() : list;
-}
-
-/** The probe's source: 200 until `fail()`, 500 after it, 200 again after `heal()`. */
-async function startProbeSource() {
-  const answers: { arrivedAt: number; answeredAt: number; status: number }[] = [];
-  const waiters = new Set<(arrivedAt: number) => void>();
-  let status = 200;
-  const server: Server = createServer((request, response) => {
-    const arrivedAt = Date.now();
-    const answer = status;
-    request.resume();
-    response.writeHead(answer, { 'Content-Type': 'text/plain' });
-    response.end(answer === 200 ? 'ok\n' : 'bad\n', () => {
-      answers.push({ arrivedAt, answeredAt: Date.now(), status: answer });
-      if (answers.length > 2000) answers.splice(0, 1000);
-    });
-    for (const waiter of waiters) waiter(arrivedAt);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/healthz`,
-    /** Answers 500 from now on; the wall-clock ms of the switch. */
-    fail(): number {
-      status = 500;
-      return Date.now();
-    },
-    heal(): void {
-      status = 200;
-    },
-    /** Wall-clock ms at which the next request arrives. */
-    nextRequest(timeoutMs: number): Promise<number> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`no probe request within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = (at: number) => {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(at);
-        };
-        waiters.add(waiter);
-      });
-    },
-    /** When the first 500 sent after `since` was written out, if one was. */
-    firstFailureAnswered(since: number): number | undefined {
-      return answers.find((a) => a.status !== 200 && a.arrivedAt >= since)?.answeredAt;
-    },
-    close(): Promise<void> {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** What plain HTTP watches see of one round's experiment and its injections (wall-clock ms). */
-interface Marks {
-  probeFailedAt?: number;
-  recoveringAt?: number;
-  deleting: Map<string, number>;
-  /** The agent's Recovered True stored, per injection. */
-  recovered: Map<string, number>;
-  /** The object gone (the agent released its finalizer), per injection. */
-  removed: Map<string, number>;
-}
-
-function watchRound(server: KubeApiServer, experiment: string, signal: AbortSignal): Marks {
-  const marks: Marks = { deleting: new Map(), recovered: new Map(), removed: new Map() };
-  const client = bareClient(server);
-  client.watch(
-    experimentsPath,
-    (event) => {
-      const at = Date.now();
-      const object = event.object as {
-        metadata: { name: string };
-        status?: {
-          probes?: { phase: string; outcome: string }[];
-          conditions?: { type: string; reason: string }[];
-        };
-      };
-      if (object.metadata.name !== experiment) return;
-      if (
-        !marks.probeFailedAt &&
-        object.status?.probes?.some((p) => p.phase === 'during' && p.outcome !== 'Passed')
-      )
-        marks.probeFailedAt = at;
-      if (
-        !marks.recoveringAt &&
-        object.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason === 'Recovering')
-      )
-        marks.recoveringAt = at;
-    },
-    signal,
-  );
-  client.watch(
-    injectionsPath,
-    (event) => {
-      const at = Date.now();
-      const object = event.object as {
-        metadata: { name: string; deletionTimestamp?: string };
-        spec?: { experiment?: { name?: string } };
-        status?: { conditions?: { type: string; status: string }[] };
-      };
-      if (object.spec?.experiment?.name !== experiment) return;
-      const { name } = object.metadata;
-      if (object.metadata.deletionTimestamp && !marks.deleting.has(name)) marks.deleting.set(name, at);
-      const recovered = object.status?.conditions?.some((c) => c.type === 'Recovered' && c.status === 'True');
-      if (recovered && !marks.recovered.has(name)) marks.recovered.set(name, at);
-      if (event.type === 'DELETED' && !marks.removed.has(name)) marks.removed.set(name, at);
-    },
-    signal,
-  );
-  return marks;
-}
-
-/**
- * CPU time (ms) from /proc/<pid>/stat: of the process and its reaped children (for the agent: with
- * the nsenter and nft it ran), or of its reaped children alone.
- */
-function cpuMsOf(pid: number, which: 'all' | 'children' = 'all'): number {
-  // The fields after the command name (which may hold spaces): utime is the 14th, cutime the 16th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const indices = which === 'all' ? [11, 12, 13, 14] : [13, 14];
-  const ticks = indices.reduce((sum, i) => sum + Number(fields[i]), 0);
-  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 interface Round {
@@ -351,18 +219,18 @@ const benchmark: Benchmark = {
           const gone = Promise.all(tables.map((t) => monitors[t.index]!.deleted(t.table, 60_000)));
           gone.catch(() => {});
           const steps: Record<string, number> = {};
-          let cpuBefore = { agent: cpuMsOf(agent!.pid), bench: process.cpuUsage(), children: 0 };
+          let cpuBefore = { agent: cpuMsOfTree(agent!.pid), bench: process.cpuUsage(), children: 0 };
           let switchedAt: number;
           if (kind === 'controller') {
             await sleep(Math.max(0, anchor + offset - Date.now()));
-            cpuBefore = { agent: cpuMsOf(agent!.pid), bench: process.cpuUsage(), children: 0 };
+            cpuBefore = { agent: cpuMsOfTree(agent!.pid), bench: process.cpuUsage(), children: 0 };
             switchedAt = source!.fail();
             await gone;
             const answered = source!.firstFailureAnswered(switchedAt);
             if (answered) steps['first 500 answered'] = answered - switchedAt;
           } else if (kind === 'bare-api') {
             await sleep(Math.max(0, anchor + offset - Date.now()));
-            cpuBefore = { agent: cpuMsOf(agent!.pid), bench: process.cpuUsage(), children: 0 };
+            cpuBefore = { agent: cpuMsOfTree(agent!.pid), bench: process.cpuUsage(), children: 0 };
             switchedAt = Date.now();
             const statuses = await api.deleteAll(
               tables.map((t) => `${injectionsPath}/${t.injection}`),
@@ -389,7 +257,7 @@ const benchmark: Benchmark = {
           const benchCpu = process.cpuUsage(cpuBefore.bench);
           const cpu = {
             windowMs: Date.now() - switchedAt,
-            agentMs: cpuMsOf(agent!.pid) - cpuBefore.agent,
+            agentMs: cpuMsOfTree(agent!.pid) - cpuBefore.agent,
             benchMs: (benchCpu.user + benchCpu.system) / 1000,
           };
           // The bare process has exited and been reaped: its CPU (and its nft's) is this process's children's.
