@@ -1,10 +1,11 @@
-// ListWatch for the informers: pages through lists (500 at a time, so a 50,000-pod cluster
-// never sits in memory as one response) and can transform each object on the way in, so the
-// cache keeps only what the controller reads.
+// ListWatch for the informers: pages through lists (listPages, 500 at a time, so a 50,000-pod
+// cluster never sits in memory as one response) and can transform each object on the way in, so
+// the cache keeps only what the controller reads.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ListWatch, WatchEvent } from '../runtime/index.ts';
 import type { KubeHttp } from './kube-http.ts';
 import { listWatchFromKube } from './kube-list-watch.ts';
+import { listPages } from './list-pages.ts';
 import { type ResourceRef, resourcePath } from './paths.ts';
 
 export interface KubeListWatchOptions<T extends KubernetesObject> {
@@ -17,11 +18,6 @@ export interface KubeListWatchOptions<T extends KubernetesObject> {
   transform?: (object: KubernetesObject) => T;
 }
 
-interface ListPage {
-  items?: KubernetesObject[];
-  metadata?: { resourceVersion?: string; continue?: string };
-}
-
 export function kubeListWatch<T extends KubernetesObject>(options: KubeListWatchOptions<T>): ListWatch<T> {
   const path = resourcePath(options.resource);
   const transform = options.transform ?? ((object: KubernetesObject) => object as T);
@@ -31,25 +27,13 @@ export function kubeListWatch<T extends KubernetesObject>(options: KubeListWatch
     labelSelector: options.labelSelector,
     fieldSelector: options.fieldSelector,
     list: async () => {
-      const items: KubernetesObject[] = [];
-      let resourceVersion = '';
-      let token: string | undefined;
-      do {
-        const page = await options.http.request<ListPage>({
-          method: 'GET',
-          path,
-          query: {
-            limit: options.pageSize ?? 500,
-            continue: token,
-            labelSelector: options.labelSelector,
-            fieldSelector: options.fieldSelector,
-          },
-        });
-        // The first page's version is the snapshot the following pages belong to.
-        if (!token) resourceVersion = page.metadata?.resourceVersion ?? '';
-        for (const item of page.items ?? []) items.push(transform(item));
-        token = page.metadata?.continue || undefined;
-      } while (token);
+      const { items, resourceVersion } = await listPages<KubernetesObject>({
+        http: options.http,
+        path,
+        query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+        pageSize: options.pageSize,
+        map: transform,
+      });
       return { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion } };
     },
   });

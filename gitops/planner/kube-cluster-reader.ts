@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ChaosPolicySpec } from '../../controller/api/types.generated.ts';
 import { KubeApiError } from '../../controller/kube/kube-errors.ts';
 import { createKubeHttp, type KubeHttp } from '../../controller/kube/kube-http.ts';
+import { listPages } from '../../controller/kube/list-pages.ts';
 import { type ResourceRef, resourcePath, resources } from '../../controller/kube/paths.ts';
 import { summarizePod } from '../../controller/kube/pod-summary.ts';
 import type { ClusterPolicy, ClusterReader, NamedLabels } from './cluster-reader.ts';
@@ -16,11 +17,6 @@ export interface KubeClusterReaderOptions {
   pageSize?: number;
   /** Upper bound on pages per list, so a runaway continue chain ends (default 200). */
   maxPages?: number;
-}
-
-interface ListResponse<T> {
-  items?: T[];
-  metadata?: { continue?: string };
 }
 
 interface Labelled {
@@ -50,19 +46,10 @@ export function kubeClusterReader(options: KubeClusterReaderOptions): ClusterRea
   const maxPages = options.maxPages ?? 200;
 
   async function list<T>(ref: ResourceRef): Promise<T[]> {
-    const items: T[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const response = await http!.request<ListResponse<T>>({
-        method: 'GET',
-        path: resourcePath(ref),
-        query: { limit: pageSize, continue: token },
-      });
-      items.push(...(response.items ?? []));
-      token = response.metadata?.continue || undefined;
-      if (!token) return items;
-    }
-    throw new Error(`listing ${ref.plural} took more than ${maxPages} pages; raise maxPages`);
+    const listed = await listPages<T>({ http: http!, path: resourcePath(ref), pageSize, maxPages });
+    if (!listed.complete)
+      throw new Error(`listing ${ref.plural} took more than ${maxPages} pages; raise maxPages`);
+    return listed.items;
   }
 
   const labelled = (object: Labelled): NamedLabels => ({

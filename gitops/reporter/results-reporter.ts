@@ -6,6 +6,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { KubeHttp } from '../../controller/kube/kube-http.ts';
+import { listPages } from '../../controller/kube/list-pages.ts';
 import { resourcePath, resources } from '../../controller/kube/paths.ts';
 import { Coalescer } from '../github/coalescer.ts';
 import { type UpsertAction, upsertMarkedComment } from '../github/marked-comment.ts';
@@ -128,22 +129,13 @@ export class ResultsReporter {
   }
 
   async #listExperiments(): Promise<ExperimentObject[]> {
-    const items: ExperimentObject[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < 1000; page += 1) {
-      const list = await this.#options.kube.request<{
-        items?: ExperimentObject[];
-        metadata?: { continue?: string };
-      }>({
-        method: 'GET',
-        path: resourcePath(resources.experiments),
-        query: { limit: 500, continue: token },
-      });
-      items.push(...(list.items ?? []));
-      token = list.metadata?.continue || undefined;
-      if (!token) break;
-    }
-    return items;
+    // At most 1,000 pages (500,000 experiments) per scan; the rest waits for the next one.
+    const listed = await listPages<ExperimentObject>({
+      http: this.#options.kube,
+      path: resourcePath(resources.experiments),
+      maxPages: 1000,
+    });
+    return listed.items;
   }
 
   async #report(experiment: ExperimentObject): Promise<ReportOutcome> {
