@@ -129,7 +129,7 @@ export class ResultsReporter {
   }
 
   async #listExperiments(): Promise<ExperimentObject[]> {
-    // At most 1,000 pages (500,000 experiments) per scan; the rest waits for the next one.
+    // At most 1,000 pages (500,000 experiments) per scan; experiments past them are not looked at.
     const listed = await listPages<ExperimentObject>({
       http: this.#options.kube,
       path: resourcePath(resources.experiments),
