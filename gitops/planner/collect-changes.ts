@@ -66,7 +66,7 @@ export async function collectChanges(options: {
     const head = headTexts[index];
     if (head && 'diagnostic' in head) diagnostics.push(head.diagnostic);
     else if (head) {
-      const report = validateText({ file: file.path, text: head.text });
+      const report = validateText({ file: file.path, text: head.text, skipForeign: true });
       const serious = report.diagnostics.filter((d) => d.severity !== 'info');
       diagnostics.push(...serious);
       const valid = new Set(report.validObjects);
@@ -82,7 +82,7 @@ export async function collectChanges(options: {
     const base = baseTexts[index];
     // The old side only needs identities and specs; its own errors are not this PR's problem.
     if (base && 'text' in base)
-      baseObjects.push(...validateText({ file: file.path, text: base.text }).objects);
+      baseObjects.push(...validateText({ file: file.path, text: base.text, skipForeign: true }).objects);
   });
 
   const before = new Map(baseObjects.map((o) => [objectKey(o).key, o]));
@@ -150,8 +150,13 @@ export async function collectChanges(options: {
 
 type Decoded = { text: string } | { diagnostic: Diagnostic };
 
-/** The same refusals as `chaoscraft validate` for files on disk: too large, binary, not UTF-8. */
+/**
+ * The same refusals as `chaoscraft validate` for files on disk (too large, binary, not UTF-8) and the
+ * same leniency: a file that never mentions chaoscraft cannot hold our objects or policies, so a PR
+ * touching only other tools' files (Helm templates, JSON with comments, big CRD bundles) gets a
+ * neutral plan, not errors. A skipped file's text is empty.
+ */
 async function decode(repository: GitRepository, path: string, oid: string): Promise<Decoded> {
-  const read = decodeManifestBytes({ file: path, bytes: await repository.readBlob(oid) });
+  const read = decodeManifestBytes({ file: path, bytes: await repository.readBlob(oid), skipForeign: true });
   return read.ok ? { text: read.text } : { diagnostic: read.diagnostic };
 }

@@ -58,6 +58,20 @@ describe('planner cases', () => {
     assert.ok(!/not checked|not resolved/.test(result.markdown), result.markdown);
   });
 
+  test("a PR touching only other tools' files gets a neutral plan, not errors", async () => {
+    const result = await plan({
+      'chart/templates/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n  labels: {}\n{{- end }}\n',
+      'tsconfig.json': '{\n  // comments are fine here\n  "compilerOptions": { "strict": true, },\n}\n',
+      'litmus/experiment.yaml':
+        'apiVersion: litmuschaos.io/v1alpha1\nkind: ChaosExperiment\nmetadata:\n  name: pod-delete\nspec: {}\n',
+      'big/crds.yaml': `# ${'x'.repeat(1100 * 1024)}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n`,
+    });
+    assert.equal(result.valid, true, result.markdown);
+    assert.equal(result.annotations.filter((a) => a.level === 'failure').length, 0, result.markdown);
+    assert.ok(!/error/i.test(result.summary), result.summary);
+  });
+
   test('without a cluster, guardrails that need none still deny (the PR policy applies)', async () => {
     const result = await plan({
       'p.yaml': policyYaml(),
@@ -388,10 +402,13 @@ spec:
     assert.equal(result.summary, 'no ChaosCraft changes to plan');
   });
 
-  test('an unreadable file (binary) is an error of the file', async () => {
-    const result = await plan({ 'bin.yaml': 'a\u0000b' });
+  test('an unreadable file (binary) that may hold our objects is an error of the file; a foreign one is skipped', async () => {
+    const result = await plan({ 'bin.yaml': 'apiVersion: chaoscraft.io/v1alpha1\na\u0000b' });
     assert.equal(result.valid, false);
     assert.equal(result.summary, '1 file with errors');
     assert.equal(result.annotations[0]?.title, 'chaoscraft: binary-file');
+    const foreign = await plan({ 'bin.yaml': 'a\u0000b' });
+    assert.equal(foreign.valid, true, foreign.markdown);
+    assert.equal(foreign.annotations.length, 0);
   });
 });
