@@ -40,6 +40,7 @@ Budgets per pull request (over one, the PR gets a comment saying which, instead 
   --plan-max-documents N       YAML documents in them (default ${defaultPlanBudgets.maxDocuments})
   --plan-max-objects N         objects (kind: keys) in them (default ${defaultPlanBudgets.maxObjects})
   --plan-timeout DURATION      wall time of one plan, fetch included (default ${defaultPlanBudgets.maxWallMs / 1000}s)
+  --plan-max-parse-memory MIB  heap of the trial parse of the changed manifests (default ${defaultPlanBudgets.maxParseHeapMiB})
 
 Results:
   --kubeconfig FILE            cluster access, read-only (default: in-cluster or $KUBECONFIG)
@@ -81,7 +82,8 @@ type BudgetFlag =
   | 'plan-max-bytes'
   | 'plan-max-documents'
   | 'plan-max-objects'
-  | 'plan-timeout';
+  | 'plan-timeout'
+  | 'plan-max-parse-memory';
 
 function planBudgets(values: { [flag in BudgetFlag]?: string }): Partial<PlanBudgets> {
   const budgets: Partial<PlanBudgets> = {
@@ -90,6 +92,7 @@ function planBudgets(values: { [flag in BudgetFlag]?: string }): Partial<PlanBud
     maxDocuments: count(values['plan-max-documents'], '--plan-max-documents'),
     maxObjects: count(values['plan-max-objects'], '--plan-max-objects'),
     maxWallMs: durationMs(values['plan-timeout'], '--plan-timeout') || undefined,
+    maxParseHeapMiB: count(values['plan-max-parse-memory'], '--plan-max-parse-memory'),
   };
   if (values['plan-timeout'] === '0') throw new UsageError('--plan-timeout must be above 0');
   return Object.fromEntries(Object.entries(budgets).filter(([, value]) => value !== undefined));
@@ -130,6 +133,7 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
       'plan-max-documents': { type: 'string' },
       'plan-max-objects': { type: 'string' },
       'plan-timeout': { type: 'string' },
+      'plan-max-parse-memory': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

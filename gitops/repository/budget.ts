@@ -16,6 +16,8 @@ export interface PlanBudgets {
   maxObjects: number;
   /** Wall time from the start of the fetch to a finished plan. */
   maxWallMs: number;
+  /** Heap of the worker thread that parses the changed manifests once on trial, in MiB. */
+  maxParseHeapMiB: number;
 }
 
 export const defaultPlanBudgets: Readonly<PlanBudgets> = Object.freeze({
@@ -24,9 +26,11 @@ export const defaultPlanBudgets: Readonly<PlanBudgets> = Object.freeze({
   maxDocuments: 10_000,
   maxObjects: 2000,
   maxWallMs: 120_000,
+  maxParseHeapMiB: 128,
 });
 
-export type BudgetName = 'files' | 'bytes' | 'documents' | 'objects' | 'time';
+/** `memory`: the trial parse ran out of its heap; `parser`: the parser failed on a file. */
+export type BudgetName = 'files' | 'bytes' | 'documents' | 'objects' | 'time' | 'memory' | 'parser';
 
 export interface BudgetExceeded {
   budget: BudgetName;
@@ -102,6 +106,8 @@ export async function checkPlanBudgets(options: {
   repository: GitRepository;
   files: readonly ChangedFile[];
   budgets?: Partial<PlanBudgets>;
+  /** Receives every blob read (in no particular order), for a trial parse after the counts pass. */
+  onBlob?: (path: string, bytes: Uint8Array) => void;
 }): Promise<BudgetExceeded | undefined> {
   const budgets = { ...defaultPlanBudgets, ...options.budgets };
   const { files, repository } = options;
@@ -119,6 +125,7 @@ export async function checkPlanBudgets(options: {
     if (exceeded) return;
     const blob = await repository.readBlob(oid);
     if (exceeded) return;
+    options.onBlob?.(path, blob);
     add(bytes, path, blob.length);
     add(documents, path, countDocuments(path, blob));
     add(objects, path, countObjects(path, blob));

@@ -21,6 +21,8 @@ const what: Record<BudgetName, { unit: string; inFile: string; flag: string }> =
     flag: '--plan-max-objects',
   },
   time: { unit: 'seconds of planning', inFile: 'seconds', flag: '--plan-timeout' },
+  memory: { unit: 'MiB of memory to parse', inFile: 'MiB', flag: '--plan-max-parse-memory' },
+  parser: { unit: '', inFile: '', flag: '' },
 };
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -36,9 +38,27 @@ export function describeBudgetExceeded(exceeded: BudgetExceeded): string {
   if (exceeded.budget === 'time') {
     return `planning this pull request took longer than ${limit} seconds and was stopped`;
   }
+  const file = exceeded.file ? ` ${code(exceeded.file.path)}` : ' a changed manifest';
+  if (exceeded.budget === 'memory') {
+    return `parsing${file} needed more than ${limit} MiB of memory`;
+  }
+  if (exceeded.budget === 'parser') return `the manifest parser failed on${file}`;
   const counted =
     exceeded.budget === 'files' ? number(exceeded.counted) : `at least ${number(exceeded.counted)}`;
   return `this pull request has ${counted} ${unit}; the budget per pull request is ${limit}`;
+}
+
+function headline(budget: BudgetName): string {
+  return budget === 'parser' ? 'the parser failed' : `over the ${budget} budget`;
+}
+
+function advice(budget: BudgetName): string {
+  if (budget === 'parser') {
+    return 'Nothing in this pull request was checked. Look at that file for deep nesting or other unusual YAML; the operators of ChaosCraft find the details in its logs.';
+  }
+  const raise = `Split it into smaller pull requests, or ask whoever runs ChaosCraft to raise ${code(what[budget].flag)}.`;
+  if (budget === 'time' || budget === 'memory') return raise;
+  return `Nothing in this pull request was parsed or checked. ${raise}`;
 }
 
 export function budgetExceededPlan(options: {
@@ -51,17 +71,18 @@ export function budgetExceededPlan(options: {
   const { exceeded, headSha } = options;
   const linkBase = options.linkBase ?? `../blob/${headSha}/`;
   const sentence = describeBudgetExceeded(exceeded);
-  const where = exceeded.file
-    ? `The most is in ${fileLink({ linkBase, path: exceeded.file.path })}: ${amount(exceeded.budget, exceeded.file.count)} ${what[exceeded.budget].inFile}.`
-    : '';
+  const where =
+    exceeded.file && exceeded.budget !== 'memory' && exceeded.budget !== 'parser'
+      ? `The most is in ${fileLink({ linkBase, path: exceeded.file.path })}: ${amount(exceeded.budget, exceeded.file.count)} ${what[exceeded.budget].inFile}.`
+      : '';
   const markdown = [
     planCommentMarker,
     '## ChaosCraft plan',
-    `❌ **Not planned**: over the ${exceeded.budget} budget`,
+    `❌ **Not planned**: ${headline(exceeded.budget)}`,
     `The plan was not made because ${sentence}. ${where}`.trim(),
-    `${exceeded.budget === 'time' ? '' : 'Nothing in this pull request was parsed or checked. '}Split it into smaller pull requests, or ask whoever runs ChaosCraft to raise ${code(what[exceeded.budget].flag)}.`,
+    advice(exceeded.budget),
   ].join('\n\n');
-  const summary = `not planned: over the ${exceeded.budget} budget (${sentence})`;
+  const summary = `not planned: ${headline(exceeded.budget)} (${sentence})`;
   return {
     headSha,
     baseSha: options.baseSha,
@@ -74,7 +95,7 @@ export function budgetExceededPlan(options: {
             startLine: 1,
             endLine: 1,
             level: 'failure',
-            title: `over the ${exceeded.budget} budget`,
+            title: headline(exceeded.budget),
             message: `Not planned: ${sentence}.`,
           },
         ]

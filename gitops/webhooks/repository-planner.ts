@@ -5,9 +5,11 @@
 //
 // Before the planner parses anything, the changed blobs are counted against the budgets per PR
 // (gitops/repository/budget.ts); a PR over one gets a plan comment saying which, never a parse that
-// could exhaust the heap this process shares with every other PR. The whole plan also has a wall
-// time budget: past it, the PR gets that comment, a fetch in flight is aborted, and parsing that
-// already started (synchronous) runs to its end and is discarded.
+// could exhaust the heap this process shares with every other PR. Within the counts, the changed
+// manifests are parsed once on trial in a worker thread with a capped heap (parse-screen.ts), so a
+// file that makes the parser itself blow up ends that worker, not this process. The whole plan also
+// has a wall time budget: past it, the PR gets that comment, a fetch or trial parse in flight is
+// stopped, and a real parse already started (synchronous) runs to its end and is discarded.
 import type { PullRequestPlan } from '../github/plan-contract.ts';
 import type { ClusterReader } from '../planner/cluster-reader.ts';
 import { planPullRequest } from '../planner/plan-pull-request.ts';
@@ -15,6 +17,7 @@ import { checkPlanBudgets, defaultPlanBudgets, type PlanBudgets } from '../repos
 import { openRepository } from '../repository/open-repository.ts';
 import { budgetExceededPlan } from './budget-plan.ts';
 import type { Planner, PlanRequest } from './gitops-service.ts';
+import { screenParse } from './parse-screen.ts';
 
 export interface RepositoryPlannerOptions {
   /** Where clones live between plans (fetched, not re-cloned). */
@@ -45,8 +48,21 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
     ]);
     const mergeBase = await repository.mergeBase({ base: baseTip, head: headSha });
     const files = await repository.changedFiles({ base: mergeBase, head: headSha });
-    const exceeded = await checkPlanBudgets({ repository, files, budgets });
-    if (exceeded) return budgetExceededPlan({ exceeded, headSha, baseSha: mergeBase ?? baseTip });
+    const blobs: { path: string; bytes: Uint8Array }[] = [];
+    const onBlob = (path: string, bytes: Uint8Array) => blobs.push({ path, bytes });
+    const exceeded = await checkPlanBudgets({ repository, files, budgets, onBlob });
+    const baseSha = mergeBase ?? baseTip;
+    if (exceeded) return budgetExceededPlan({ exceeded, headSha, baseSha });
+    const screen = await screenParse({ blobs, maxHeapMiB: budgets.maxParseHeapMiB, signal });
+    if (!screen.ok && screen.reason !== 'aborted') {
+      const { maxParseHeapMiB: limit } = budgets;
+      const file = screen.path ? { file: { path: screen.path, count: limit } } : {};
+      return budgetExceededPlan({
+        exceeded: { budget: screen.reason, limit, counted: limit, ...file },
+        headSha,
+        baseSha,
+      });
+    }
     return planPullRequest({
       repository,
       base: request.baseSha,

@@ -81,3 +81,24 @@ test('files and time budgets name no file; a hostile file name is escaped', () =
   assert.ok(!hostile.markdown.includes('[a](https://evil)'));
   assert.ok(!hostile.markdown.includes('<b>'));
 });
+
+test('the trial parse: out of memory, or the parser failed, on a named file', () => {
+  const memory = budgetExceededPlan({
+    exceeded: { budget: 'memory', limit: 128, counted: 128, file: { path: 'a/deep.yaml', count: 128 } },
+    headSha,
+    baseSha,
+  });
+  assert.match(memory.markdown, /❌ \*\*Not planned\*\*: over the memory budget/);
+  assert.match(memory.markdown, /because parsing `a\/deep\.yaml` needed more than 128 MiB of memory\.\n/);
+  assert.match(memory.markdown, /raise `--plan-max-parse-memory`/);
+  assert.equal(memory.annotations[0]?.path, 'a/deep.yaml');
+  const parser = budgetExceededPlan({
+    exceeded: { budget: 'parser', limit: 128, counted: 128, file: { path: 'a/odd.yaml', count: 128 } },
+    headSha,
+    baseSha,
+  });
+  assert.match(parser.markdown, /❌ \*\*Not planned\*\*: the parser failed/);
+  assert.match(parser.markdown, /because the manifest parser failed on `a\/odd\.yaml`\./);
+  assert.doesNotMatch(parser.markdown, /--plan-/);
+  assert.equal(parser.annotations[0]?.title, 'the parser failed');
+});

@@ -59,6 +59,10 @@ test('usage mistakes exit 2 and say what is wrong', async () => {
     [[...receiver, '--plan-max-bytes', '16MB'], /--plan-max-bytes must be a size such as 16MiB, not "16MB"/],
     [[...receiver, '--plan-timeout', '0'], /--plan-timeout must be above 0/],
     [[...receiver, '--plan-timeout', 'soon'], /--plan-timeout must be a duration/],
+    [
+      [...receiver, '--plan-max-parse-memory', '1GiB'],
+      /--plan-max-parse-memory must be a whole number above 0/,
+    ],
   );
   for (const [argv, message] of cases) {
     const { io, err } = capture();

@@ -1,7 +1,7 @@
 // A fork PR that floods the planner, sent through the webhook path to a real `chaoscraft gitops`
 // process: a child process with a small heap (--max-old-space-size), so running out of memory would
-// really kill it and fail this test. The flooding PR gets a plan comment naming the budget and the
-// file, the process stays up, and a second PR sent afterwards gets a normal plan.
+// really kill it and fail this test. The flooding PRs get a plan comment naming the budget and the
+// file, the process stays up, and a PR sent afterwards gets a normal plan.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +35,7 @@ before(async () => {
   const branches: Record<string, Record<string, string>> = {
     flood: { 'experiments/flood.yaml': '---\n'.repeat(200_000) },
     small: { 'experiments/pod-kill.yaml': experiment },
+    brackets: { 'experiments/brackets.yaml': '['.repeat(500_000) },
   };
   for (const [name, files] of Object.entries(branches)) {
     await repository.checkout({ ref: 'main' });
@@ -138,7 +139,7 @@ function planComment(number: number): string | undefined {
     .find((comment) => comment.body.startsWith(planCommentMarker))?.body;
 }
 
-test('a fork PR of 200,000 `---` lines gets a budget comment; the process lives and plans the next PR', async () => {
+test('fork PRs of 200,000 `---` lines and of half a MiB of `[` get budget comments; the process lives and plans the next PR', async () => {
   const flood = await openForkPullRequest('flood');
   const floodComment = await waitFor('the flood plan comment', () => planComment(flood));
   assert.match(floodComment, /Not planned/);
@@ -152,6 +153,14 @@ test('a fork PR of 200,000 `---` lines gets a budget comment; the process lives 
   const health = await fetch(new URL('/healthz', receiverUrl));
   assert.equal(health.status, 200);
 
+  // Within every count (one document, no `kind`, half a MiB), but the parser would need more heap
+  // than this whole process has: the trial parse in a worker finds out, and only the worker ends.
+  const brackets = await openForkPullRequest('brackets');
+  const bracketsComment = await waitFor('the brackets plan comment', () => planComment(brackets));
+  assert.match(bracketsComment, /Not planned\*\*: over the memory budget/);
+  assert.match(bracketsComment, /parsing `experiments\/brackets\.yaml` needed more than 128 MiB of memory/);
+  assert.equal(child.exitCode ?? child.signalCode, null, 'the process is still running');
+
   const small = await openForkPullRequest('small');
   const smallComment = await waitFor('the second plan comment', () => planComment(small));
   assert.match(smallComment, /## ChaosCraft plan/);
@@ -159,7 +168,7 @@ test('a fork PR of 200,000 `---` lines gets a budget comment; the process lives 
   assert.match(smallComment, /checkout-pod-kill/);
   assert.equal(child.exitCode ?? child.signalCode, null);
 
-  const everything = [logs.join(''), floodComment, smallComment].join('\n');
+  const everything = [logs.join(''), floodComment, bracketsComment, smallComment].join('\n');
   assert.ok(!everything.includes(userToken), 'the token never appears');
   assert.ok(!everything.includes(secret), 'the webhook secret never appears');
   assert.doesNotMatch(logs.join(''), /webhook (handling|request) failed/);
