@@ -28,15 +28,17 @@ export const scheduleSpec: JsonSchema = {
     },
     concurrencyPolicy: {
       type: 'string',
-      enum: ['Allow', 'Forbid', 'Replace'],
+      enum: ['Allow', 'Forbid', 'Replace', ''],
       default: 'Forbid',
-      description: 'Whether a run may start while the previous one is still going (default Forbid).',
+      description:
+        'Whether a run may start while the previous one is still going: Allow, Forbid (the default; empty means Forbid too) or Replace (the running one is stopped and its faults recovered first).',
     },
     startingDeadlineSeconds: {
       type: 'integer',
       minimum: 0,
       maximum: 86400,
-      description: 'A run that could not start within this many seconds of its time is skipped.',
+      description:
+        'A run that could not start within this many seconds of its fire time (controller down, a run still going under Forbid, a guardrail holding it) is skipped; unset: no limit.',
     },
     suspend: { type: 'boolean', default: false, description: 'Create no new runs while true.' },
     successfulHistoryLimit: {
@@ -81,12 +83,12 @@ export const scheduleStatus: JsonSchema = {
   properties: {
     observedGeneration: { type: 'integer', format: 'int64', description: 'The generation observed.' },
     conditions,
-    lastScheduleTime: timestamp('When the last run was created.'),
+    lastScheduleTime: timestamp('The fire time of the last run created.'),
     lastSuccessfulTime: timestamp('When the last successful run finished.'),
     nextScheduleTime: timestamp('When the next run is due.'),
     active: {
       type: 'array',
-      description: 'Runs still going.',
+      description: 'Runs not finished yet (they may hold faults).',
       maxItems: 100,
       items: {
         type: 'object',

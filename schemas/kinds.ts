@@ -86,6 +86,8 @@ export const kinds: KindDefinition[] = [
     printerColumns: [
       { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule', description: 'The cron schedule.' },
       { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend', description: 'Suspended.' },
+      { name: 'Ready', type: 'string', jsonPath: `${ready}.status`, description: 'Creating runs.' },
+      { name: 'Reason', type: 'string', jsonPath: `${ready}.reason`, description: 'Why.' },
       { name: 'Last', type: 'date', jsonPath: '.status.lastScheduleTime', description: 'Last run.' },
       { name: 'Next', type: 'date', jsonPath: '.status.nextScheduleTime', description: 'Next run.' },
       age,

@@ -78,3 +78,33 @@ export function labelValueOf(name: string): string {
 export const experimentLabelValue = labelValueOf;
 /** The node label's value, which the agent selects its injections by (labelValueOf). */
 export const nodeLabelValue = labelValueOf;
+
+/** Held on a ChaosSchedule by the controller until every run it created is gone (their faults recovered). */
+export const scheduleFinalizer = 'chaoscraft.io/remove-runs';
+/** On a ChaosExperiment a schedule created: the schedule's name (labelValueOf); ownership is the owner reference. */
+export const scheduleLabel = 'chaoscraft.io/schedule';
+/** On a ChaosExperiment a schedule created: the fire time it was created for (RFC 3339). */
+export const scheduledTimeAnnotation = 'chaoscraft.io/scheduled-time';
+
+const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The part of a run's name that the schedule's name may take: 63 less "-" and 10 digits of seconds. */
+const runNamePrefixLength = 52;
+
+/**
+ * The name of the run a schedule creates for a fire time: the schedule's name, "-", and the fire
+ * time in Unix seconds, so a controller that restarts finds the run it created and never creates it
+ * twice. Always a DNS label (at most 63 characters): a schedule name that is longer than 52
+ * characters or is not a DNS label itself (dots) becomes its first 41 characters (letters, digits and
+ * "-" only) and 10 hex digits of its SHA-256, so two long names never share runs.
+ */
+export function scheduledRunName(scheduleName: string, scheduledTime: Date): string {
+  const seconds = Math.floor(scheduledTime.getTime() / 1000);
+  if (scheduleName.length <= runNamePrefixLength && dnsLabelPattern.test(scheduleName))
+    return `${scheduleName}-${seconds}`;
+  const head = scheduleName
+    .slice(0, 41)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${head ? `${head}-` : ''}${sha256(scheduleName).slice(0, 10)}-${seconds}`;
+}

@@ -943,11 +943,11 @@ export interface ChaosScheduleSpec {
    */
   timeZone?: string;
   /**
-   * Whether a run may start while the previous one is still going (default Forbid).
+   * Whether a run may start while the previous one is still going: Allow, Forbid (the default; empty means Forbid too) or Replace (the running one is stopped and its faults recovered first).
    */
-  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace' | '';
   /**
-   * A run that could not start within this many seconds of its time is skipped.
+   * A run that could not start within this many seconds of its fire time (controller down, a run still going under Forbid, a guardrail holding it) is skipped; unset: no limit.
    */
   startingDeadlineSeconds?: number;
   /**
@@ -1009,7 +1009,7 @@ export interface ChaosScheduleStatus {
    */
   conditions?: Condition[];
   /**
-   * When the last run was created.
+   * The fire time of the last run created.
    */
   lastScheduleTime?: string;
   /**
@@ -1021,7 +1021,7 @@ export interface ChaosScheduleStatus {
    */
   nextScheduleTime?: string;
   /**
-   * Runs still going.
+   * Runs not finished yet (they may hold faults).
    *
    * @maxItems 100
    */

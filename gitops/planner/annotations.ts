@@ -60,7 +60,9 @@ export function planAnnotations(options: {
           at(
             'warning',
             'chaoscraft policy: blackout',
-            `the run at ${fire.at.toISOString()} would be skipped: ${fire.blackout}`,
+            fire.delayedUntil
+              ? `the run at ${fire.at.toISOString()} would start late, at ${fire.delayedUntil.toISOString()}: ${fire.blackout}`
+              : `the run at ${fire.at.toISOString()} would be skipped: ${fire.blackout}`,
           ),
         );
       }

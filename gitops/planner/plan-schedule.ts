@@ -1,14 +1,17 @@
-// The plan of a schedule: its next fire times in its own time zone, and the plan of the
-// experiment it would create, judged by policy at the first of those times.
+// The plan of a schedule: its next fire times in its own time zone, each judged as the controller
+// judges a due run (judgeScheduledRun, then heldRunFate for one a blackout window holds), and the
+// plan of the experiment it would create, judged by policy at the first of those times.
 import type { ChaosScheduleSpec } from '../../controller/api/types.generated.ts';
-import { evaluatePolicy } from '../../controller/core/policy.ts';
+import { heldRunFate, judgeScheduledRun } from '../../controller/core/schedule/run-verdict.ts';
 import { nextFireTimes } from '../../controller/core/schedule-times.ts';
 import { type ExperimentPlan, type ExperimentPlanContext, planExperimentSpec } from './plan-experiment.ts';
 
 export interface FireTime {
   at: Date;
-  /** Blackout windows that would deny the run at that time. */
+  /** The blackout window that holds the run due at that time: it is skipped, unless `delayedUntil` is set. */
   blackout?: string;
+  /** The run starts late, when the window ends (within startingDeadlineSeconds). */
+  delayedUntil?: Date;
 }
 
 export interface SchedulePlan {
@@ -33,16 +36,16 @@ export async function planScheduleSpec(options: {
   let fireTimes: FireTime[] = [];
   let scheduleProblem: string | undefined;
   try {
+    // One more than shown: a held run's fate depends on the fire time after it.
     const times = nextFireTimes({
       schedule: spec.schedule,
       timeZone: spec.timeZone,
       after: options.now,
-      count: fireTimesShown,
+      count: fireTimesShown + 1,
     });
-    fireTimes = times.map((at) => {
-      const blackout = blackoutAt({ ...options, at });
-      return blackout ? { at, blackout } : { at };
-    });
+    fireTimes = times
+      .slice(0, fireTimesShown)
+      .map((at, i) => fireTimeVerdict({ ...options, at, next: times[i + 1] }));
   } catch (error) {
     scheduleProblem = (error as Error).message;
   }
@@ -69,20 +72,40 @@ export async function planScheduleSpec(options: {
   };
 }
 
-/** Why a run at `at` would be refused by a blackout window, if it would; the same policy function. */
-function blackoutAt(options: {
+/** The run due at `at`, as the controller would treat it: the same verdict function, then the same rule for a hold. */
+function fireTimeVerdict(options: {
   namespace: string;
   name: string;
   spec: ChaosScheduleSpec;
   context: ExperimentPlanContext;
   at: Date;
-}): string | undefined {
-  const decision = evaluatePolicy({
-    experiment: { namespace: options.namespace, name: options.name, spec: options.spec.template.spec },
-    policies: options.context.policies,
-    namespaceLabels: undefined,
-    controllerNamespace: options.context.controllerNamespace,
-    now: options.at,
+  next: Date | undefined;
+}): FireTime {
+  const { at } = options;
+  const verdict = judgeScheduledRun({
+    namespace: options.namespace,
+    scheduleName: options.name,
+    template: options.spec.template.spec,
+    policy: {
+      policies: options.context.policies,
+      namespaceLabels: undefined,
+      controllerNamespace: options.context.controllerNamespace,
+    },
+    at,
   });
-  return decision.verdicts.find((v) => v.guardrail === 'blackout' && v.status === 'deny')?.message;
+  // Other holds and refusals are the template's verdicts, shown once for the schedule.
+  if (verdict.verdict !== 'wait' || verdict.reason !== 'BlackoutWindow') return { at };
+  const fate = heldRunFate({
+    at,
+    next: options.next,
+    liftsAt: verdict.retryAt,
+    startingDeadlineSeconds: options.spec.startingDeadlineSeconds,
+  });
+  const windows = verdict.denials
+    .filter((v) => v.guardrail === 'blackout')
+    .map((v) => v.message)
+    .join('; ');
+  return fate.fate === 'delayed'
+    ? { at, blackout: windows, delayedUntil: fate.until }
+    : { at, blackout: `${windows} (${fate.why})` };
 }

@@ -5,6 +5,7 @@ import { formatInZone, formatUtc } from './format-time.ts';
 import { cappedTable, code, details, fileLink, fileUrl, plural, table, text } from './markdown.ts';
 import { type ExperimentPlan, faultSummary, type VerdictStatus } from './plan-experiment.ts';
 import { locationOf, type ObjectVerdict, type PlannedObject } from './plan-objects.ts';
+import type { FireTime } from './plan-schedule.ts';
 
 /** Rows shown before a list folds into <details>, and the most rows any list shows. */
 export const openRows = 5;
@@ -170,16 +171,18 @@ function scheduleBlock(planned: PlannedObject): string {
   const rows = schedule.fireTimes.map((fire) => [
     text(formatInZone(fire.at, spec.timeZone ?? 'UTC')),
     text(formatUtc(fire.at)),
-    fireStatus(planned.verdict, fire.blackout),
+    fireStatus(planned.verdict, fire),
   ]);
   return `${head}${suspended}\n\n**Next runs**\n\n${table(['Time', 'UTC', 'Guardrails at that time'], rows)}`;
 }
 
 /** What happens at a fire time, never contradicting the object's verdict. */
-function fireStatus(verdict: ObjectVerdict, blackout: string | undefined): string {
+function fireStatus(verdict: ObjectVerdict, fire: FireTime): string {
   if (verdict === 'invalid' || verdict === 'denied') return '❌ refused (see the guardrails)';
   if (verdict === 'suspended') return '⏸️ suspended: no run';
-  if (blackout) return `⏱️ skipped: ${text(blackout)}`;
+  if (fire.delayedUntil)
+    return `⏱️ delayed until ${text(formatUtc(fire.delayedUntil))}: ${text(fire.blackout ?? '')}`;
+  if (fire.blackout) return `⏱️ skipped: ${text(fire.blackout)}`;
   if (verdict === 'no-targets') return '⚠️ no pod matches now';
   return '✅ runs';
 }
