@@ -40,6 +40,8 @@ export interface GitOpsProcessOptions {
   gitToken?: SecretValue;
   /** Budgets per PR, checked before any manifest is parsed; unset fields keep their defaults. */
   planBudgets?: Partial<PlanBudgets>;
+  /** Plans made at once (default 2). */
+  maxConcurrentPlans?: number;
   /** Replaces the Git+planner pipeline (tests). */
   planner?: Planner;
   cloneUrlFor?: (request: PlanRequest) => string;
@@ -83,6 +85,7 @@ export async function startGitOpsProcess(options: GitOpsProcessOptions): Promise
       cluster: kube ? kubeClusterReader({ http: kube }) : undefined,
       cloneUrlFor: options.cloneUrlFor,
       budgets: options.planBudgets,
+      maxConcurrentPlans: options.maxConcurrentPlans,
     });
   const publisher = new PlanPublisher({ octokit, logger, windowMs: options.coalesceWindowMs });
   const service = createGitOpsService({

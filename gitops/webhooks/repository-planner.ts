@@ -30,6 +30,26 @@ export interface RepositoryPlannerOptions {
   now?: () => Date;
   /** Budgets per PR; unset fields keep their defaults. */
   budgets?: Partial<PlanBudgets>;
+  /** Plans made at once (default 2); more wait their turn, and their time budget starts then. */
+  maxConcurrentPlans?: number;
+}
+
+/** A counter of free slots with a queue: `acquire` resolves to the function that frees the slot. */
+function slots(limit: number): { acquire(): Promise<() => void> } {
+  let free = limit;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  };
+  return {
+    async acquire() {
+      if (free > 0) free -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      return release;
+    },
+  };
 }
 
 export function createRepositoryPlanner(options: RepositoryPlannerOptions): Planner {
@@ -54,6 +74,8 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
     const baseSha = mergeBase ?? baseTip;
     if (exceeded) return budgetExceededPlan({ exceeded, headSha, baseSha });
     const screen = await screenParse({ blobs, maxHeapMiB: budgets.maxParseHeapMiB, signal });
+    // Past the deadline the answer is already the time budget: never start the real parse then.
+    if (signal.aborted) throw new Error('plan abandoned at its deadline');
     if (!screen.ok && screen.reason !== 'aborted') {
       const { maxParseHeapMiB: limit } = budgets;
       const file = screen.path ? { file: { path: screen.path, count: limit } } : {};
@@ -71,7 +93,11 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
       now: options.now?.() ?? new Date(),
     });
   };
+  // Each plan holds its changed manifests, parsed, and a trial-parse worker: a burst of PRs must not
+  // multiply that without bound.
+  const running = slots(Math.max(1, options.maxConcurrentPlans ?? 2));
   return async (request) => {
+    const release = await running.acquire();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new AbortController();
     const outOfTime = new Promise<PullRequestPlan>((resolve) => {
@@ -88,8 +114,9 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
       }, budgets.maxWallMs);
     });
     const planning = planOnce(request, deadline.signal);
-    // Abandoned past the deadline: a late failure must not become an unhandled rejection.
-    planning.catch(() => {});
+    // The slot is held until the work ends, even when its answer was the time budget; a late
+    // failure of abandoned work must not become an unhandled rejection.
+    planning.then(release, release);
     try {
       return await Promise.race([planning, outOfTime]);
     } finally {

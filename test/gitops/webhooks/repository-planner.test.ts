@@ -1,5 +1,6 @@
 // The planner behind the receiver stops at its wall-time budget: a git server that never answers
 // ends in a plan saying so, not in a webhook that hangs, and the abandoned fetch fails quietly.
+// Plans beyond the concurrency limit wait their turn.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createRepositoryPlanner } from '../../../gitops/webhooks/repository-planner.ts';
 
-test('a fetch that never finishes ends in a plan over the time budget', async (t) => {
+test('a fetch that never finishes ends in a plan over the time budget; one plan at a time', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'chaoscraft-repository-planner-'));
   const silent = createServer(() => {
     // Never answers.
@@ -23,14 +24,14 @@ test('a fetch that never finishes ends in a plan over the time budget', async (t
   const { port } = silent.address() as AddressInfo;
   const planner = createRepositoryPlanner({
     cacheDir: folder,
-    cloneUrlFor: () => `http://127.0.0.1:${port}/acme/chaos`,
+    cloneUrlFor: (request) => `http://127.0.0.1:${port}/acme/chaos-${request.pullNumber}`,
     budgets: { maxWallMs: 300 },
+    maxConcurrentPlans: 1,
   });
-  const started = performance.now();
-  const plan = await planner({
+  const request = (pullNumber: number) => ({
     owner: 'acme',
     repo: 'chaos',
-    pullNumber: 7,
+    pullNumber,
     headSha: 'a'.repeat(40),
     headRef: 'feature',
     baseSha: 'b'.repeat(40),
@@ -38,7 +39,12 @@ test('a fetch that never finishes ends in a plan over the time budget', async (t
     fromFork: true,
     cloneUrl: 'https://github.test/acme/chaos.git',
   });
-  assert.ok(performance.now() - started < 5000);
+  const started = performance.now();
+  const [plan, second] = await Promise.all([planner(request(7)), planner(request(8))]);
+  const elapsed = performance.now() - started;
+  // One plan at a time, and the second one's time budget starts when its turn comes.
+  assert.ok(elapsed >= 600 && elapsed < 5000, `both took ${Math.round(elapsed)} ms`);
+  assert.match(second.markdown, /over the time budget/);
   assert.equal(plan.valid, false);
   assert.equal(plan.headSha, 'a'.repeat(40));
   assert.match(plan.markdown, /over the time budget/);
