@@ -1,0 +1,222 @@
+// The ChaosSchedule reconciler: observe (caches) → decide (core planSchedule) → act (create or
+// delete runs) → one status write → events. Written against injected interfaces (the caches, the
+// writers, the clock), so any runtime can host it: a key in, a requeueAfter out (the next fire
+// time, so there is no polling). Finalizer first; its removal is the very last write.
+import { apiVersion } from '../../schemas/kinds.ts';
+import { scheduleFinalizer } from '../api/contract.ts';
+import type { ChaosPolicySpec } from '../api/types.generated.ts';
+import { chooseRevision, specWrittenAt } from '../core/experiment/revision.ts';
+import { targetNamespaces } from '../core/policy.ts';
+import { planSchedule } from '../core/schedule/plan-schedule.ts';
+import type {
+  ObservedRun,
+  ObservedSchedule,
+  ScheduleAction,
+  ScheduleObject,
+} from '../core/schedule/types.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import type { RunClient, ScheduleWriter } from '../kube/schedule-api.ts';
+import { WrittenObjects } from '../runtime/written-objects.ts';
+
+export interface ScheduleView {
+  /** The ChaosExperiments whose controller owner reference names this schedule UID, as the cache shows them. */
+  runsOwnedBy(scheduleUid: string): readonly ObservedRun[];
+  policies(): { name: string; spec: ChaosPolicySpec }[];
+  namespaceLabels(name: string): Record<string, string> | undefined;
+  /** The Git revision of the schedule's current spec, when the view can tell (else only a stamped annotation counts). */
+  scheduleRevision?(schedule: ScheduleObject): string | undefined;
+}
+
+export interface ScheduleReconcilerOptions {
+  getSchedule(key: string): ScheduleObject | undefined;
+  view: ScheduleView;
+  writer: ScheduleWriter;
+  runs: RunClient;
+  events: EventRecorder;
+  controllerNamespace: string;
+  now: () => Date;
+}
+
+export type ScheduleReconciler = (
+  key: string,
+  context?: { signal?: AbortSignal },
+) => Promise<{ requeueAfter: number } | undefined>;
+
+/** "Right away": requeueAfter 0 would mean "not at all". */
+const soon = 1;
+/** Finalizer, then the first run: steps that follow each other run in one reconcile, bounded. */
+const maxStepsPerReconcile = 4;
+
+export function createScheduleReconciler(options: ScheduleReconcilerOptions): ScheduleReconciler {
+  const written = new WrittenObjects<ScheduleObject>();
+  const runOverlay = new RunOverlay();
+
+  function observe(schedule: ScheduleObject): ObservedSchedule {
+    const namespace = schedule.metadata.namespace ?? 'default';
+    const namespaces = targetNamespaces({
+      namespace,
+      name: schedule.metadata.name,
+      spec: schedule.spec.template.spec,
+    });
+    const namespaceLabels: Record<string, Record<string, string> | undefined> = {};
+    for (const ns of new Set([...namespaces, namespace]))
+      namespaceLabels[ns] = options.view.namespaceLabels(ns);
+    const revision =
+      options.view.scheduleRevision?.(schedule) ??
+      chooseRevision({
+        annotations: schedule.metadata.annotations,
+        writtenAt: specWrittenAt(schedule.metadata),
+      }).revision;
+    return {
+      schedule,
+      runs: runOverlay.resolve(schedule.metadata.uid, options.view.runsOwnedBy(schedule.metadata.uid)),
+      policy: {
+        policies: options.view.policies(),
+        namespaceLabels,
+        controllerNamespace: options.controllerNamespace,
+      },
+      ...(revision ? { revision } : {}),
+      now: options.now(),
+    };
+  }
+
+  async function step(
+    key: string,
+    schedule: ScheduleObject,
+  ): Promise<{ next: ScheduleObject } | { done: number | undefined }> {
+    const { namespace = 'default', name, resourceVersion = '', uid } = schedule.metadata;
+    const plan = planSchedule(observe(schedule));
+    const finalizerAction = plan.actions.find(
+      (a) => a.type === 'addFinalizer' || a.type === 'removeFinalizer',
+    );
+    if (finalizerAction?.type === 'addFinalizer') {
+      const finalizers = [...(schedule.metadata.finalizers ?? []), scheduleFinalizer];
+      const result = await options.writer.setFinalizers({ namespace, name, resourceVersion, finalizers });
+      const next = {
+        ...schedule,
+        metadata: { ...schedule.metadata, finalizers, resourceVersion: result.resourceVersion },
+      };
+      written.remember(key, resourceVersion, next);
+      return { next };
+    }
+    for (const action of plan.actions) await perform(action, schedule);
+
+    let current = schedule;
+    if (!finalizerAction) {
+      const result = await options.writer.writeStatus({
+        namespace,
+        name,
+        resourceVersion,
+        before: schedule.status,
+        after: plan.status,
+      });
+      if (result) {
+        current = {
+          ...schedule,
+          metadata: { ...schedule.metadata, resourceVersion: result.resourceVersion },
+          status: plan.status,
+        };
+        written.remember(key, resourceVersion, current);
+      }
+    }
+    // Events are best effort and never hold the schedule up.
+    for (const event of plan.events) {
+      void options.events.record({
+        target: {
+          apiVersion,
+          kind: 'ChaosSchedule',
+          namespace,
+          name,
+          uid,
+          resourceVersion: current.metadata.resourceVersion,
+        },
+        ...event,
+        now: options.now(),
+      });
+    }
+    if (finalizerAction?.type === 'removeFinalizer') {
+      const finalizers = (schedule.metadata.finalizers ?? []).filter((f) => f !== scheduleFinalizer);
+      await options.writer.setFinalizers({ namespace, name, resourceVersion, finalizers });
+      written.forget(key);
+      runOverlay.forget(uid);
+      return { done: undefined };
+    }
+    if (plan.requeueAfterMs === 0) return { next: current };
+    return { done: plan.requeueAfterMs === undefined ? undefined : Math.max(soon, plan.requeueAfterMs) };
+  }
+
+  async function perform(action: ScheduleAction, schedule: ScheduleObject): Promise<void> {
+    const { uid, namespace = 'default' } = schedule.metadata;
+    if (action.type === 'createRun') {
+      const created = await options.runs.create(action.run);
+      runOverlay.created(uid, {
+        metadata: {
+          name: action.run.metadata.name,
+          ...(created.uid ? { uid: created.uid } : {}),
+          generation: 1,
+          annotations: action.run.metadata.annotations,
+        },
+      });
+    } else if (action.type === 'deleteRun') {
+      await options.runs.delete({ namespace, name: action.name, uid: action.uid });
+      runOverlay.deleted(uid, action.name, options.now());
+    }
+  }
+
+  return async (key) => {
+    let schedule = written.resolve(key, options.getSchedule(key));
+    if (!schedule) {
+      written.forget(key);
+      return undefined;
+    }
+    for (let steps = 0; steps < maxStepsPerReconcile; steps++) {
+      const result = await step(key, schedule);
+      if ('done' in result) return result.done === undefined ? undefined : { requeueAfter: result.done };
+      schedule = result.next;
+    }
+    return { requeueAfter: soon };
+  };
+}
+
+/**
+ * Runs we created or deleted that the cache does not show that way yet. Without it, a reconcile
+ * right after a creation would not see the new run, and a Forbid schedule could start another
+ * at the next fire time while the cache lags.
+ */
+class RunOverlay {
+  readonly #created = new Map<string, Map<string, ObservedRun>>();
+  readonly #deleted = new Map<string, Map<string, string>>();
+
+  created(scheduleUid: string, run: ObservedRun): void {
+    const runs = this.#created.get(scheduleUid) ?? new Map<string, ObservedRun>();
+    runs.set(run.metadata.name, run);
+    this.#created.set(scheduleUid, runs);
+  }
+
+  deleted(scheduleUid: string, name: string, at: Date): void {
+    const names = this.#deleted.get(scheduleUid) ?? new Map<string, string>();
+    names.set(name, at.toISOString());
+    this.#deleted.set(scheduleUid, names);
+  }
+
+  resolve(scheduleUid: string, cached: readonly ObservedRun[]): ObservedRun[] {
+    const byName = new Map(cached.map((run) => [run.metadata.name, run]));
+    const created = this.#created.get(scheduleUid);
+    for (const [name, run] of created ?? []) {
+      if (byName.has(name)) created!.delete(name);
+      else byName.set(name, run);
+    }
+    const deleted = this.#deleted.get(scheduleUid);
+    for (const [name, at] of deleted ?? []) {
+      const run = byName.get(name);
+      if (!run || run.metadata.deletionTimestamp) deleted!.delete(name);
+      else byName.set(name, { ...run, metadata: { ...run.metadata, deletionTimestamp: at } });
+    }
+    return [...byName.values()];
+  }
+
+  forget(scheduleUid: string): void {
+    this.#created.delete(scheduleUid);
+    this.#deleted.delete(scheduleUid);
+  }
+}

@@ -1,0 +1,172 @@
+// The schedule reconciler against fakes of its edges: a cache that lags the writes, an API that
+// answers AlreadyExists for a run created before a restart, runs that keep a finalizer while they
+// recover. Proves the effects side performs the plan and never doubles a run.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { scheduleFinalizer } from '../../../controller/api/contract.ts';
+import type { ObservedRun, RunManifest, ScheduleObject } from '../../../controller/core/schedule/types.ts';
+import { createScheduleReconciler } from '../../../controller/schedules/reconciler.ts';
+import { template } from '../core/schedule/world.ts';
+
+function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
+  let now = new Date('2026-05-04T10:00:30Z');
+  let version = 1;
+  const server = {
+    schedule: {
+      apiVersion: 'chaoscraft.io/v1alpha1',
+      kind: 'ChaosSchedule',
+      metadata: {
+        name: 'nightly',
+        namespace: 'shop',
+        uid: 'sched',
+        generation: 1,
+        resourceVersion: '1',
+        creationTimestamp: now.toISOString(),
+      },
+      spec: { schedule: '* * * * *', concurrencyPolicy: options.concurrencyPolicy ?? 'Forbid', template },
+    } as ScheduleObject,
+    runs: new Map<string, ObservedRun & { finalizer: boolean }>(),
+    creates: [] as string[],
+    deletes: [] as string[],
+    events: [] as string[],
+  };
+  /** The cache: what the server had when it was last synced. */
+  let cache = { schedule: structuredClone(server.schedule), runs: [] as ObservedRun[] };
+  const sync = () => {
+    cache = { schedule: structuredClone(server.schedule), runs: structuredClone([...server.runs.values()]) };
+  };
+  const reconcile = createScheduleReconciler({
+    getSchedule: () => cache.schedule,
+    view: {
+      runsOwnedBy: () => cache.runs,
+      policies: () => [],
+      namespaceLabels: () => ({ 'chaoscraft.io/allow': 'true' }),
+    },
+    writer: {
+      async setFinalizers({ finalizers }) {
+        server.schedule.metadata.finalizers = finalizers;
+        server.schedule.metadata.resourceVersion = String(++version);
+        return { resourceVersion: String(version) };
+      },
+      async writeStatus({ after }) {
+        server.schedule.status = structuredClone(after);
+        server.schedule.metadata.resourceVersion = String(++version);
+        return { resourceVersion: String(version) };
+      },
+    },
+    runs: {
+      async create(run: RunManifest) {
+        if (server.runs.has(run.metadata.name)) return { existed: true };
+        server.creates.push(run.metadata.name);
+        server.runs.set(run.metadata.name, {
+          metadata: {
+            name: run.metadata.name,
+            uid: `uid-${run.metadata.name}`,
+            generation: 1,
+            annotations: run.metadata.annotations,
+          },
+          finalizer: true,
+        });
+        return { uid: `uid-${run.metadata.name}`, existed: false };
+      },
+      async delete({ name }) {
+        server.deletes.push(name);
+        const run = server.runs.get(name);
+        if (run) run.metadata.deletionTimestamp = now.toISOString();
+      },
+    },
+    events: { record: async ({ reason }) => void server.events.push(reason) },
+    controllerNamespace: 'chaoscraft-system',
+    now: () => now,
+  });
+  return {
+    server,
+    sync,
+    reconcile: () => reconcile('shop/nightly'),
+    at: (time: string) => {
+      now = new Date(time);
+    },
+    /** The run's controller recovered it: its finalizer goes and, when deleted, so does the object. */
+    recovered(name: string) {
+      const run = server.runs.get(name)!;
+      run.status = {
+        observedGeneration: 1,
+        conditions: [
+          {
+            type: 'Succeeded',
+            status: 'True',
+            reason: 'Completed',
+            message: '',
+            lastTransitionTime: now.toISOString(),
+          },
+        ],
+      };
+      if (run.metadata.deletionTimestamp) server.runs.delete(name);
+    },
+  };
+}
+
+test('finalizer and first status in one reconcile; the timer is the next fire time', async () => {
+  const h = harness();
+  const result = await h.reconcile();
+  assert.deepEqual(h.server.schedule.metadata.finalizers, [scheduleFinalizer]);
+  assert.equal(h.server.schedule.status?.nextScheduleTime, '2026-05-04T10:01:00.000Z');
+  assert.deepEqual(result, { requeueAfter: 30_000 });
+});
+
+test('a cache that lags our writes never gets a Forbid schedule a second active run', async () => {
+  const h = harness();
+  await h.reconcile();
+  h.sync();
+  h.at('2026-05-04T10:01:00Z');
+  await h.reconcile();
+  assert.equal(h.server.creates.length, 1);
+  // The cache still shows neither the run nor the status that records it.
+  h.at('2026-05-04T10:02:00Z');
+  await h.reconcile();
+  h.at('2026-05-04T10:03:00Z');
+  await h.reconcile();
+  assert.deepEqual(h.server.creates, ['nightly-1777888860']);
+  h.sync();
+  await h.reconcile();
+  assert.deepEqual(h.server.creates, ['nightly-1777888860']);
+  assert.deepEqual(h.server.schedule.status?.active, [
+    { name: 'nightly-1777888860', uid: 'uid-nightly-1777888860' },
+  ]);
+});
+
+test('a restarted controller whose status write was lost finds the run it created (AlreadyExists) and records it', async () => {
+  const h = harness({ concurrencyPolicy: 'Allow' });
+  h.server.schedule.metadata.finalizers = [scheduleFinalizer];
+  // Created at 10:01 by the controller before it crashed; neither its status nor this cache shows it.
+  h.sync();
+  h.server.runs.set('nightly-1777888860', {
+    metadata: { name: 'nightly-1777888860', uid: 'x', generation: 1 },
+    finalizer: true,
+  });
+  h.at('2026-05-04T10:01:05Z');
+  await h.reconcile();
+  assert.deepEqual(h.server.creates, [], 'created once, before the crash');
+  assert.equal(h.server.schedule.status?.lastScheduleTime, '2026-05-04T10:01:00.000Z');
+});
+
+test('a deleted schedule deletes its running run and releases its finalizer only once the run is gone', async () => {
+  const h = harness();
+  await h.reconcile();
+  h.at('2026-05-04T10:01:00Z');
+  await h.reconcile();
+  h.server.schedule.metadata.deletionTimestamp = '2026-05-04T10:01:10Z';
+  h.sync();
+  h.at('2026-05-04T10:01:10Z');
+  await h.reconcile();
+  assert.deepEqual(h.server.deletes, ['nightly-1777888860']);
+  assert.deepEqual(h.server.schedule.metadata.finalizers, [scheduleFinalizer]);
+  h.sync();
+  await h.reconcile();
+  assert.deepEqual(h.server.deletes, ['nightly-1777888860'], 'asked once');
+  h.recovered('nightly-1777888860');
+  h.sync();
+  await h.reconcile();
+  assert.deepEqual(h.server.schedule.metadata.finalizers, []);
+  assert.ok(h.server.events.includes('RemovingRuns'));
+});
