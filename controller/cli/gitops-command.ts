@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { loadGitHubAuth } from '../../gitops/github/auth.ts';
 import { GitHubIntegrationError } from '../../gitops/github/errors.ts';
 import { SecretValue } from '../../gitops/github/secret.ts';
+import { namesCluster } from '../../gitops/planner/kube-cluster-reader.ts';
 import { defaultPlanBudgets, type PlanBudgets } from '../../gitops/repository/budget.ts';
 import { startGitOpsProcess } from '../../gitops/webhooks/gitops-process.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -173,7 +174,9 @@ export async function gitopsCommand(argv: string[], io: CommandIo, signal?: Abor
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const hasCluster = Boolean(kubeConfig.getCurrentCluster());
+  // No kubeconfig at all gives client-node's localhost stand-in: plan from Git only then, never a
+  // connection error in a PR comment.
+  const hasCluster = namesCluster(kubeConfig);
   const logger = createLogger({ level: values['log-level'] });
   const running = await startGitOpsProcess({
     auth,

@@ -89,6 +89,8 @@ export function createRepositoryPlanner(options: RepositoryPlannerOptions): Plan
       repository,
       base: request.baseSha,
       head: request.headSha,
+      ...(request.baseRef ? { baseBranch: request.baseRef } : {}),
+      ...(request.headRef ? { headBranch: request.headRef } : {}),
       ...(request.fromFork || !options.cluster ? {} : { cluster: options.cluster }),
       now: options.now?.() ?? new Date(),
     });

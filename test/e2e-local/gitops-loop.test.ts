@@ -148,6 +148,17 @@ test('PR opened → plan; updated → same comment; merged and synced → pod ki
       .join('\n'),
   );
   assert.match(planComments()[0]!.body, /web-kill/);
+  const { head, base } = prPayload('opened').pull_request;
+  assert.match(
+    planComments()[0]!.body,
+    new RegExp(`\\(\`${head.ref}\`\\)`),
+    'the head branch next to its SHA',
+  );
+  assert.match(
+    planComments()[0]!.body,
+    new RegExp(`merge base with \`${base.ref}\``),
+    'the base branch next to its SHA',
+  );
   const firstRuns = github.server.state.checkRunsFor({ repo: fullName, headSha });
   assert.equal(firstRuns.length, 1);
   assert.equal(firstRuns[0]!.name, 'chaoscraft/plan');
