@@ -3,19 +3,12 @@
 // newer object of the same name). The controller never writes a schedule's spec.
 import type { ChaosScheduleStatus } from '../api/types.generated.ts';
 import type { RunManifest } from '../core/schedule/types.ts';
-import type { ObjectIdentity } from './experiment-api.ts';
 import { isKubeError } from './kube-errors.ts';
 import type { KubeHttp } from './kube-http.ts';
-import { createMergePatch } from './merge-patch.ts';
 import { resourcePath, resources } from './paths.ts';
+import { createStatusWriter, type StatusWriter } from './status-writer.ts';
 
-export interface ScheduleWriter {
-  setFinalizers(options: ObjectIdentity & { finalizers: string[] }): Promise<{ resourceVersion: string }>;
-  /** Writes only what changed, as one merge patch; no request at all when nothing did. */
-  writeStatus(
-    options: ObjectIdentity & { before: ChaosScheduleStatus | undefined; after: ChaosScheduleStatus },
-  ): Promise<{ resourceVersion: string } | undefined>;
-}
+export type ScheduleWriter = StatusWriter<ChaosScheduleStatus>;
 
 export interface RunClient {
   /** Creates the run; one that exists already (created before a crash) is the same run: its UID is returned. */
@@ -25,28 +18,7 @@ export interface RunClient {
 }
 
 export function createScheduleWriter(http: KubeHttp): ScheduleWriter {
-  return {
-    async setFinalizers({ namespace, name, resourceVersion, finalizers }) {
-      const updated = await http.request<{ metadata: { resourceVersion: string } }>({
-        method: 'PATCH',
-        path: resourcePath({ ...resources.schedules, namespace, name }),
-        patchType: 'merge',
-        body: { metadata: { finalizers, resourceVersion } },
-      });
-      return { resourceVersion: updated.metadata.resourceVersion };
-    },
-    async writeStatus({ namespace, name, resourceVersion, before, after }) {
-      const patch = createMergePatch(before ?? {}, after);
-      if (!patch) return undefined;
-      const updated = await http.request<{ metadata: { resourceVersion: string } }>({
-        method: 'PATCH',
-        path: resourcePath({ ...resources.schedules, namespace, name, subresource: 'status' }),
-        patchType: 'merge',
-        body: { metadata: { resourceVersion }, status: patch },
-      });
-      return { resourceVersion: updated.metadata.resourceVersion };
-    },
-  };
+  return createStatusWriter<ChaosScheduleStatus>(http, resources.schedules);
 }
 
 export function createRunClient(http: KubeHttp): RunClient {
