@@ -73,8 +73,8 @@ const mutants: Mutant[] = [
   {
     id: 'one-shot-repeated',
     removes: 'a one-shot fault (a signal) is never sent twice when the agent restarts mid-injection',
-    file: 'controller/agent/injection-reconciler.ts',
-    find: 'if (!record && ONE_SHOT_KINDS.has(checked.kind) && earlierAttempt) {',
+    file: 'controller/faults/session.ts',
+    find: 'if (fault.oneShot && request.earlierAttempt) {',
     replace: 'if (false) {',
     tests: ['test/controller/agent/agent-restart-safety.test.ts'],
   },

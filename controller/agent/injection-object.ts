@@ -22,8 +22,6 @@ const RFC3339_PATTERN =
   /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 const POD_UID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CONTAINER_ID_PATTERN = new RegExp(containerIdPattern);
-/** Kinds whose effect is instantaneous (signals): never applied a second time after a restart. */
-export const ONE_SHOT_KINDS: ReadonlySet<NodeFaultKind> = new Set(['processKill', 'containerKill']);
 
 export interface InjectionMetadata {
   name: string;

@@ -13,8 +13,9 @@
  */
 import { injectionTagPattern } from '../api/contract.ts';
 import type { FaultError } from '../faults/errors.ts';
-import type { InjectionRecord, Target } from '../faults/fault.ts';
+import type { Target } from '../faults/fault.ts';
 import type { FaultRegistry } from '../faults/registry.ts';
+import { type ApplyOutcome, createFaultSession } from '../faults/session.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { describeError, type RuntimeLogger } from '../runtime/logger.ts';
@@ -29,11 +30,10 @@ import {
   type InjectionObject,
   injectionKey,
   nodeFaultOf,
-  ONE_SHOT_KINDS,
   phaseOf,
   recordOf,
 } from './injection-object.ts';
-import { type NodeChanges, targetKeys } from './node-changes.ts';
+import type { NodeChanges } from './node-changes.ts';
 import type { TargetResolver } from './target-resolver.ts';
 
 export interface InjectionReconcilerOptions {
@@ -84,66 +84,45 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
   const { api, faults, resolver, clock, logger, deadlines, nodeChanges, metrics } = options;
   const failpoint = options.failpoint ?? noFailpoints;
   const now = () => new Date(clock.now());
-  /** What this process applied or verified, by UID: a retried status write never repeats the effect. */
-  const active = new Map<string, InjectionRecord>();
+  /**
+   * What this process applied or verified, by UID: a retried status write never repeats the effect. The
+   * session also keeps one-shot faults from repeating and serialises changes to one pod or network
+   * namespace with every other change (and the sweep) through nodeChanges.
+   */
+  const session = createFaultSession({ faults, changes: nodeChanges });
 
-  const setActive = (uid: string, record: InjectionRecord | undefined) => {
-    if (record) active.set(uid, record);
-    else active.delete(uid);
-    metrics?.active.set(active.size);
+  const forget = (uid: string) => {
+    session.forget(uid);
+    metrics?.active.set(session.ids().length);
   };
-
-  /** The target from the record alone, for recovering after the pod (or our resolution of it) is gone. */
-  function targetFromRecord(record: InjectionRecord | undefined): Target | undefined {
-    if (!record) return undefined;
-    return {
-      id: record.targetId,
-      ...(record.netnsPath === undefined ? {} : { netnsPath: record.netnsPath }),
-      ...(record.cgroupPath === undefined ? {} : { cgroupPath: record.cgroupPath }),
-    };
-  }
 
   async function resolveTarget(checked: Pick<CheckedInjection, 'podUid' | 'containerIDs'>): Promise<Target> {
     return resolver.resolve({ podUid: checked.podUid, containerIDs: checked.containerIDs });
   }
 
-  /**
-   * Runs a change to one pod's target. Resolving the target only reads the node, so it happens before the
-   * change waits for its turn; the change itself is serialised with every other change to the same pod or
-   * network namespace.
-   */
-  async function changeTarget<T>(
-    podUid: string | undefined,
-    target: Target,
-    work: (target: Target) => Promise<T>,
-  ): Promise<T> {
-    const keys = await targetKeys({ podUid, netnsPath: target.netnsPath, targetId: target.id });
-    return nodeChanges.run(keys, () => work(target));
-  }
-
   /** Undoes whatever this injection may have changed. Idempotent; a no-op when nothing was changed. */
   async function recoverOnNode(injection: InjectionObject): Promise<void> {
-    const record = active.get(injection.metadata.uid) ?? recordOf(injection);
+    const { uid } = injection.metadata;
+    const record = session.record(uid) ?? recordOf(injection);
     const specFault = nodeFaultOf(injection.spec?.fault);
     const kind = record?.kind ?? ('kind' in specFault ? specFault.kind : undefined);
     const tag = injection.spec?.tag;
     if (!kind || typeof tag !== 'string' || !injectionTagPattern.test(tag)) return;
     const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
-    let target: Target | undefined;
-    if (checked.ok) {
+    const resolve = async (): Promise<Target | undefined> => {
+      if (!checked.ok) return undefined;
       try {
-        target = await resolveTarget(checked.value);
+        return await resolveTarget(checked.value);
       } catch (error) {
         logger.info(
           { injection: injectionKey(injection), error: describeError(error) },
           'target not found for recovery; using the record',
         );
+        return undefined;
       }
-    }
-    target ??= targetFromRecord(record);
-    if (!target) return;
-    const podUid = checked.ok ? checked.value.podUid : rawPodUid(injection);
-    await changeTarget(podUid, target, (found) => faults[kind].recover({ target: found, record, tag }));
+    };
+    const owner = checked.ok ? checked.value.podUid : rawPodUid(injection);
+    await session.recover({ id: uid, kind, tag, record, resolve, ...(owner ? { owner } : {}) });
   }
 
   async function recover(
@@ -155,7 +134,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     await recoverOnNode(injection);
     failpoint('agent.after-recover');
     deadlines.cancel({ id: key });
-    setActive(injection.metadata.uid, undefined);
+    forget(injection.metadata.uid);
     metrics?.recoveries.inc({ reason });
     logger.info({ injection: key, reason }, 'recovered');
     let current = await api.writeStatus({
@@ -182,7 +161,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
       );
     }
     deadlines.cancel({ id: key });
-    setActive(injection.metadata.uid, undefined);
+    forget(injection.metadata.uid);
     const specFault = nodeFaultOf(injection.spec?.fault);
     metrics?.injections.inc({
       kind: 'kind' in specFault ? specFault.kind : 'unknown',
@@ -207,8 +186,22 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     earlierAttempt: boolean,
   ): Promise<InjectionObject | undefined> {
     const { uid } = injection.metadata;
-    let record = active.get(uid);
-    if (!record && ONE_SHOT_KINDS.has(checked.kind) && earlierAttempt) {
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await session.apply({
+        id: uid,
+        kind: checked.kind,
+        tag: checked.tag,
+        owner: checked.podUid,
+        params: checked.params,
+        resolve: () => resolveTarget(checked),
+        earlierAttempt,
+        beforeEffect: () => failpoint('agent.before-inject'),
+      });
+    } catch (error) {
+      return fail(injection, errorReason(error), errorMessage(error));
+    }
+    if (outcome.outcome === 'interrupted') {
       // A finalizer without a status means an earlier process may have sent the signal already: never twice.
       return fail(
         injection,
@@ -216,21 +209,13 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
         `the agent restarted while applying ${checked.kind}; a one-shot fault is not repeated`,
       );
     }
-    if (!record) {
-      failpoint('agent.before-inject');
-      try {
-        record = await changeTarget(checked.podUid, await resolveTarget(checked), (target) =>
-          faults[checked.kind].inject({ target, params: checked.params as never, tag: checked.tag }),
-        );
-      } catch (error) {
-        return fail(injection, errorReason(error), errorMessage(error));
-      }
-      setActive(uid, record);
+    if (outcome.outcome === 'applied') {
+      metrics?.active.set(session.ids().length);
       metrics?.injections.inc({ kind: checked.kind, result: 'Injected' });
       logger.info({ injection: injectionKey(injection), kind: checked.kind, tag: checked.tag }, 'injected');
       failpoint('agent.after-inject');
     }
-    const applied = record;
+    const applied = outcome.record;
     return api.writeStatus({
       injection,
       compute: (fresh) =>
@@ -246,24 +231,23 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     checked: CheckedInjection,
   ): Promise<InjectionObject | undefined> {
     const { uid } = injection.metadata;
-    if (active.has(uid)) return injection;
-    const record = recordOf(injection);
-    if (ONE_SHOT_KINDS.has(checked.kind)) {
-      if (record) setActive(uid, record);
-      return injection;
-    }
     try {
-      const outcome = await changeTarget(checked.podUid, await resolveTarget(checked), async (target) => {
-        const fault = faults[checked.kind];
-        if ((await fault.verify({ target, tag: checked.tag })).present) return { present: true, record };
-        const reapplied = await fault.inject({ target, params: checked.params as never, tag: checked.tag });
-        return { present: false, record: reapplied };
+      const outcome = await session.continue({
+        id: uid,
+        kind: checked.kind,
+        tag: checked.tag,
+        owner: checked.podUid,
+        params: checked.params,
+        resolve: () => resolveTarget(checked),
+        record: recordOf(injection),
       });
-      setActive(uid, outcome.record ?? record);
-      logger.info(
-        { injection: injectionKey(injection), tag: checked.tag, reapplied: !outcome.present },
-        'continued after restart',
-      );
+      metrics?.active.set(session.ids().length);
+      if (outcome.outcome === 'verified') {
+        logger.info(
+          { injection: injectionKey(injection), tag: checked.tag, reapplied: outcome.reapplied },
+          'continued after restart',
+        );
+      }
       return injection;
     } catch (error) {
       // The target died or the change cannot be put back: the fault cannot be held any longer.
@@ -284,7 +268,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     const phase = phaseOf(injection);
     if (phase === 'recovered' || phase === 'failed') {
       deadlines.cancel({ id: injectionKey(injection) });
-      setActive(injection.metadata.uid, undefined);
+      forget(injection.metadata.uid);
       return hasAgentFinalizer(injection) ? api.removeFinalizer({ injection }) : injection;
     }
     const checked = checkInjection({ injection, nodeName: options.nodeName, faults });
@@ -318,5 +302,5 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     return current;
   }
 
-  return { reconcile, activeUids: () => [...active.keys()] };
+  return { reconcile, activeUids: () => session.ids() };
 }

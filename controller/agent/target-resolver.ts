@@ -5,9 +5,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import type { Target } from '../faults/fault.ts';
-import { findCgroup2Mounts, listCgroupPids } from './node/cgroup-v2.ts';
-import { parseContainerCgroupPath } from './node/container-paths.ts';
-import { netnsPathOf } from './node/proc.ts';
+import { findCgroup2Mounts, listCgroupPids } from '../host/cgroup-v2.ts';
+import { parseContainerCgroupPath } from '../host/container-paths.ts';
+import { netnsPathOf } from '../host/proc.ts';
 import { resolveContainerTarget, TargetNotFoundError } from './node/resolve-target.ts';
 
 export { TargetNotFoundError } from './node/resolve-target.ts';

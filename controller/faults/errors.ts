@@ -3,7 +3,10 @@
  * `data` is structured and never holds secrets; `message` is for humans and may change.
  */
 
+import { HostError } from '../host/errors.ts';
 import { CodedError } from '../runtime/coded-error.ts';
+
+export { CommandFailedError } from '../host/errors.ts';
 
 export type FaultErrorCode =
   | 'InvalidParams'
@@ -24,7 +27,16 @@ export interface ValidationIssue {
   message: string;
 }
 
-export class FaultError extends CodedError<FaultErrorCode> {}
+export class FaultError extends CodedError<FaultErrorCode> {
+  /**
+   * The host layer's errors (a command that failed, an unsafe path) are fault errors too: their codes are
+   * a subset of ours, so whoever catches a FaultError handles them without knowing the layer below.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === FaultError && value instanceof HostError) return true;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
 
 /** Params failed the agent's own checks; `issues` says which fields and why. */
 export class InvalidParamsError extends FaultError {
@@ -38,18 +50,6 @@ export class InvalidParamsError extends FaultError {
       data: { kind: options.kind, issues: options.issues },
     });
     this.issues = Object.freeze([...options.issues]);
-  }
-}
-
-/** An external command exited non-zero. Only the program name and a bounded stderr excerpt are kept. */
-export class CommandFailedError extends FaultError {
-  constructor(options: { program: string; exitCode: number | null; signal: string | null; stderr: string }) {
-    const excerpt = options.stderr.trim().slice(0, 500);
-    super({
-      code: 'CommandFailed',
-      message: `${options.program} failed (exit ${options.exitCode ?? options.signal}): ${excerpt}`,
-      data: { program: options.program, exitCode: options.exitCode, signal: options.signal, stderr: excerpt },
-    });
   }
 }
 

@@ -60,6 +60,12 @@ export interface VerifyResult {
 
 export interface Fault<P> {
   readonly kind: NodeFaultKind;
+  /**
+   * The effect happens at once and leaves nothing to undo (a signal): it is applied at most once. After a
+   * restart that may have come between the effect and its record it is never applied again, and it is
+   * never re-applied to continue a fault.
+   */
+  readonly oneShot: boolean;
   /** The agent's own checks; an empty list means the params may be used. */
   validate(params: unknown): ValidationIssue[];
   /** Applies the fault. Injecting again with the same tag leaves one change, not two. */

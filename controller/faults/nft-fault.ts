@@ -17,6 +17,7 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
   const { kind } = options;
   return {
     kind,
+    oneShot: false,
     validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {

@@ -3,7 +3,7 @@
  * with a single `nft -f -` call (the script arrives on stdin, never on a command line).
  */
 import { existsSync } from 'node:fs';
-import { runChecked } from './command.ts';
+import { runChecked } from '../host/command.ts';
 import { buildDeleteScript } from './nft-ruleset.ts';
 import { NFT_FAMILY, nftTableName, tagFromNftTable } from './tags.ts';
 

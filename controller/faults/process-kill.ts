@@ -3,8 +3,8 @@
  * nothing to undo; recovery is always a no-op, and verify reports no lasting change. Every signal goes to a
  * PID only after its start time matched, so a recycled PID is never hit.
  */
-import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
-import { readProcessStat } from '../agent/node/proc.ts';
+import { listCgroupPids } from '../host/cgroup-v2.ts';
+import { readProcessStat } from '../host/proc.ts';
 import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef } from './fault.ts';
 import type { FaultParamsByKind, KillSignal } from './params.ts';
@@ -22,6 +22,7 @@ async function signalAll(refs: ProcessRef[], signal: KillSignal) {
 export function createProcessKillFault(): Fault<FaultParamsByKind['processKill']> {
   return {
     kind: 'processKill',
+    oneShot: true,
     validate: (params) => paramIssues('processKill', params),
     async inject({ target, params, tag }): Promise<InjectionRecord> {
       const { signal } = assertInjectable({ kind: 'processKill', tag, target, params });
@@ -58,6 +59,7 @@ async function cgroupProcesses(cgroupPath: string): Promise<ProcessRef[]> {
 export function createContainerKillFault(): Fault<FaultParamsByKind['containerKill']> {
   return {
     kind: 'containerKill',
+    oneShot: true,
     validate: (params) => paramIssues('containerKill', params),
     async inject({ target, params, tag }): Promise<InjectionRecord> {
       const { signal } = assertInjectable({ kind: 'containerKill', tag, target, params });

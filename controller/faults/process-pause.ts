@@ -4,8 +4,8 @@
  * continues exactly those. Without a record, recovery continues the target's stopped processes and thaws
  * its cgroup, which is what the tag alone can say.
  */
-import { readCgroupFrozen, setCgroupFrozen } from '../agent/node/cgroup-v2.ts';
-import { readProcessStat } from '../agent/node/proc.ts';
+import { readCgroupFrozen, setCgroupFrozen } from '../host/cgroup-v2.ts';
+import { readProcessStat } from '../host/proc.ts';
 import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
 import type { FaultParamsByKind } from './params.ts';
@@ -58,6 +58,7 @@ async function continueAll(refs: ProcessRef[]): Promise<void> {
 export function createProcessPauseFault(): Fault<FaultParamsByKind['processPause']> {
   return {
     kind: 'processPause',
+    oneShot: false,
     validate: (params) => paramIssues('processPause', params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {

@@ -1,5 +1,5 @@
 /** Signalling processes by identity (PID + start time), never by bare PID. */
-import { isSameProcess } from '../agent/node/proc.ts';
+import { isSameProcess } from '../host/proc.ts';
 import type { ProcessRef } from './fault.ts';
 
 export type SignalName =

@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { listCgroupPids } from '../agent/node/cgroup-v2.ts';
-import { isSameProcess, readProcessEnv, readProcessStat } from '../agent/node/proc.ts';
-import { buildArgv, CGROUP_EXEC_SCRIPT, resolveProgram } from './command.ts';
+import { listCgroupPids } from '../host/cgroup-v2.ts';
+import { buildArgv, CGROUP_EXEC_SCRIPT, resolveProgram } from '../host/command.ts';
+import { isSameProcess, readProcessEnv, readProcessStat } from '../host/proc.ts';
 import { FaultError } from './errors.ts';
 import type { Fault, InjectionRecord, ProcessRef, Target } from './fault.ts';
 import type { CheckedParamsByKind, FaultParamsByKind } from './params.ts';
@@ -178,6 +178,7 @@ export function createStressFault<K extends 'cpuStress' | 'memoryStress'>(option
   const { kind } = options;
   return {
     kind,
+    oneShot: false,
     validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {

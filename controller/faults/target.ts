@@ -2,10 +2,11 @@
  * Checks before a fault touches anything: the target (assembled from API objects and /proc readings that
  * could be wrong or stale), the tag, and the params against the kind's schema.
  */
-import { assertCgroupPath, findCgroup2Mounts } from '../agent/node/cgroup-v2.ts';
-import { assertPid } from '../agent/node/proc.ts';
+
 import { checkFaultParams } from '../api/fault-params.ts';
-import { assertNetnsPath } from './command.ts';
+import { assertCgroupPath, findCgroup2Mounts } from '../host/cgroup-v2.ts';
+import { assertNetnsPath } from '../host/command.ts';
+import { assertPid } from '../host/proc.ts';
 import { FaultError, InvalidParamsError, type ValidationIssue } from './errors.ts';
 import type { ProcessRef, Target } from './fault.ts';
 import type { CheckedParamsByKind, NodeFaultKind } from './params.ts';

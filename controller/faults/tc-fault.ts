@@ -106,6 +106,7 @@ export function createTcFault<K extends 'networkLatency' | 'networkBandwidth'>(o
   const { kind } = options;
   return {
     kind,
+    oneShot: false,
     validate: (params) => paramIssues(kind, params),
 
     async inject({ target, params, tag }): Promise<InjectionRecord> {

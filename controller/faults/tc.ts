@@ -4,7 +4,7 @@
  * from the injection tag (see tags.ts), which is how recovery and the leftover sweep recognise them.
  */
 
-import { runChecked, runCommand } from './command.ts';
+import { runChecked, runCommand } from '../host/command.ts';
 import { FaultError } from './errors.ts';
 import { INTERFACE_NAME_PATTERN } from './network-scope.ts';
 import { namespaceAlive } from './nft.ts';

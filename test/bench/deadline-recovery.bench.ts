@@ -17,7 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hasProgram } from '../../controller/faults/command.ts';
+import { hasProgram } from '../../controller/host/command.ts';
 import { injection, NAMESPACE, startServer } from '../controller/agent/agent-harness.ts';
 import { type KubeApiServer, writeKubeconfigFile } from '../support/kube-api-server/index.ts';
 import { exec, type Netns, netnsUnavailableReason } from '../support/netns.ts';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectionAgent } from '../../controller/agent/injection-agent.ts';
-import { hasProgram } from '../../controller/faults/command.ts';
+import { hasProgram } from '../../controller/host/command.ts';
 import { listTaggedTables } from '../../controller/faults/nft.ts';
 import { ControllerManager } from '../../controller/manager/controller-manager.ts';
 import { createLogger } from '../../controller/observability/logger.ts';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InjectionAgent } from '../../controller/agent/injection-agent.ts';
-import { hasProgram } from '../../controller/faults/command.ts';
+import { hasProgram } from '../../controller/host/command.ts';
 import { staticResolver } from '../controller/agent/agent-harness.ts';
 import {
   condition,

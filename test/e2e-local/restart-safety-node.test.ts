@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InjectionAgent } from '../../controller/agent/injection-agent.ts';
-import { hasProgram } from '../../controller/faults/command.ts';
+import { hasProgram } from '../../controller/host/command.ts';
 import { staticResolver } from '../controller/agent/agent-harness.ts';
 import { clusterDefaults, startController } from '../controller/manager/harness.ts';
 import {

@@ -19,6 +19,7 @@ function inertFaults(): FaultRegistry {
   const real = createFaultRegistry();
   const inert = Object.values(real).map((fault) => ({
     kind: fault.kind,
+    oneShot: fault.oneShot,
     validate: (params: unknown) => fault.validate(params),
     inject: async ({ target, tag }: { target: { id: string }; tag: string }) => ({
       kind: fault.kind,

@@ -3,14 +3,14 @@
  * (PID + start time) and the network namespace of its first process.
  */
 import type { Target } from '../../faults/fault.ts';
-import { listCgroupPids } from './cgroup-v2.ts';
+import { listCgroupPids } from '../../host/cgroup-v2.ts';
 import {
   type ContainerRuntime,
   parseContainerStatusId,
   type QosClass,
   resolveContainerCgroup,
-} from './container-paths.ts';
-import { netnsPathOf, readProcessStat } from './proc.ts';
+} from '../../host/container-paths.ts';
+import { netnsPathOf, readProcessStat } from '../../host/proc.ts';
 
 export class TargetNotFoundError extends Error {
   readonly code = 'TargetNotFound';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InjectionAgent } from '../../../controller/agent/injection-agent.ts';
 import { createPodTargetResolver } from '../../../controller/agent/target-resolver.ts';
-import { hasProgram } from '../../../controller/faults/command.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import type { Failpoint } from '../../../controller/runtime/failpoints.ts';
 import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import {

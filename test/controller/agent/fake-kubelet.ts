@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findCgroup2Mounts } from '../../../controller/agent/node/cgroup-v2.ts';
+import { findCgroup2Mounts } from '../../../controller/host/cgroup-v2.ts';
 import type { Netns } from '../../support/netns.ts';
 import { waitFor } from '../../support/wait.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { InjectionAgent } from '../../../controller/agent/injection-agent.ts';
-import { hasProgram } from '../../../controller/faults/command.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import { grantProcess } from '../../support/chaoscraft-rbac.ts';
 import { type KubeApiServer, kubeConfigFor } from '../../support/kube-api-server/index.ts';
 import { createNetns, exec, type Netns, netnsUnavailableReason } from '../../support/netns.ts';

@@ -74,6 +74,7 @@ function recordingFaults(log: string[], options: { present?: boolean } = {}): Fa
   const real = createFaultRegistry();
   const wrap = <P>(fault: Fault<P>): Fault<P> => ({
     kind: fault.kind,
+    oneShot: fault.oneShot,
     validate: (params) => fault.validate(params),
     inject: async ({ target, tag }) => {
       log.push(`inject:${fault.kind}:${target.id}`);

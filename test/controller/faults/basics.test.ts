@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { injectionTag } from '../../../controller/api/contract.ts';
 import { delayMicros } from '../../../controller/api/fault-semantics.ts';
-import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/faults/command.ts';
+import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/host/command.ts';
 import { memoryStressArgs } from '../../../controller/faults/memory-stress.ts';
 import { bandwidthShape, rateToBitsPerSecond } from '../../../controller/faults/network-bandwidth.ts';
 import { isUnknownQdiscMessage, latencyShape } from '../../../controller/faults/network-latency.ts';

@@ -1,7 +1,7 @@
 /** Runs the shared conformance suite against every node fault, on real namespaces and cgroups (root). */
-import { readCgroupFrozen } from '../../../controller/agent/node/cgroup-v2.ts';
-import { readProcessStat } from '../../../controller/agent/node/proc.ts';
-import { hasProgram } from '../../../controller/faults/command.ts';
+import { readCgroupFrozen } from '../../../controller/host/cgroup-v2.ts';
+import { readProcessStat } from '../../../controller/host/proc.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import { isFaultError } from '../../../controller/faults/errors.ts';
 import type { Fault, Target } from '../../../controller/faults/fault.ts';
 import { listTaggedTables } from '../../../controller/faults/nft.ts';

@@ -1,7 +1,7 @@
 /** The pure nft ruleset builder, and (as root) nft's own parser agreeing with what it builds. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hasProgram, runCommand } from '../../../controller/faults/command.ts';
+import { hasProgram, runCommand } from '../../../controller/host/command.ts';
 import { buildChainRules, buildDeleteScript, buildRuleset } from '../../../controller/faults/nft-ruleset.ts';
 import { createNetns } from '../../support/netns.ts';
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
-import { readCgroupEffectivelyFrozen, readCpuUsageMicros } from '../../../controller/agent/node/cgroup-v2.ts';
-import { readProcessStat } from '../../../controller/agent/node/proc.ts';
-import { hasProgram } from '../../../controller/faults/command.ts';
+import { readCgroupEffectivelyFrozen, readCpuUsageMicros } from '../../../controller/host/cgroup-v2.ts';
+import { readProcessStat } from '../../../controller/host/proc.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { findTaggedStressProcesses } from '../../../controller/faults/stress.ts';
 import { type CgroupFixture, cgroupUnavailableReason, createCgroupFixture } from './cgroup-fixture.ts';

@@ -1,7 +1,7 @@
 /** Finding and sweeping leftovers by tag after an agent restart (root: real namespaces and cgroups). */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { hasProgram } from '../../../controller/faults/command.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { isOwnedBy, listTagged, sweepUnowned } from '../../../controller/faults/tagged.ts';
 import { tcMajorForTag } from '../../../controller/faults/tags.ts';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { findCgroup2Mounts } from '../../../../controller/agent/node/cgroup-v2.ts';
+import { findCgroup2Mounts } from '../../../../controller/host/cgroup-v2.ts';
 import {
   resolveContainerTarget,
   TargetNotFoundError,

@@ -8,7 +8,7 @@ import {
   parseContainerCgroupPath,
   parseContainerStatusId,
   resolveContainerCgroup,
-} from '../../../../controller/agent/node/container-paths.ts';
+} from '../../../controller/host/container-paths.ts';
 
 const uid = '6a1d2b3c-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const uidUnderscored = '6a1d2b3c_4e5f_4a6b_8c7d_9e0f1a2b3c4d';

@@ -5,7 +5,7 @@
  * `nsenter --net=<path> --`.
  */
 import { accessSync, constants } from 'node:fs';
-import { CommandFailedError, FaultError } from './errors.ts';
+import { CommandFailedError, HostError } from './errors.ts';
 import { SpawnHelper } from './spawn-helper.ts';
 
 export type Program = 'nft' | 'tc' | 'ip' | 'nsenter' | 'stress-ng' | 'sh';
@@ -55,7 +55,7 @@ export function resolveProgram(program: Program): string {
       // Not in this directory; try the next.
     }
   }
-  throw new FaultError({
+  throw new HostError({
     code: 'ToolMissing',
     message: `${program} is not installed on this node (looked in ${SYSTEM_DIRS.join(', ')})`,
     data: { program },
@@ -74,7 +74,7 @@ export function hasProgram(program: Program): boolean {
 
 export function assertSafeArgument(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.length > MAX_ARG_LENGTH || /[\0\n\r]/.test(value)) {
-    throw new FaultError({
+    throw new HostError({
       code: 'UnsafeArgument',
       message: `${what} is not a safe command argument (must be a string without NUL or newlines, at most ${MAX_ARG_LENGTH} chars)`,
       data: { what },
@@ -93,7 +93,7 @@ export function isSafeNetnsPath(path: unknown): path is string {
 
 export function assertNetnsPath(path: unknown): asserts path is string {
   if (!isSafeNetnsPath(path)) {
-    throw new FaultError({
+    throw new HostError({
       code: 'InvalidTarget',
       message: 'netnsPath must be an absolute, normalised path made of [A-Za-z0-9_.:@/-]',
       data: { field: 'netnsPath' },
@@ -104,7 +104,7 @@ export function assertNetnsPath(path: unknown): asserts path is string {
 /** The program and arguments to spawn, with the namespace prefix and every check applied. */
 export function buildArgv(options: RunOptionsLike): { file: string; args: string[] } {
   if (options.program === 'sh' && (options.args[0] !== '-c' || options.args[1] !== CGROUP_EXEC_SCRIPT)) {
-    throw new FaultError({
+    throw new HostError({
       code: 'UnsafeArgument',
       message: 'sh may only run the constant cgroup placement script',
       data: { program: 'sh' },

@@ -2,7 +2,7 @@
  * Reading processes from /proc. A PID alone is not an identity (the kernel recycles them), so everything
  * that signals a process first checks its start time: field 22 of /proc/PID/stat, in clock ticks since boot.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcessStat {
   pid: number;
@@ -136,4 +136,28 @@ export function netnsPathOf(options: ProcOptions & { pid: number }): string {
 export function isGoneError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ESRCH';
+}
+
+/** Every PID /proc lists now (processes, not threads). */
+export async function listPids(options: ProcOptions = {}): Promise<number[]> {
+  const entries = await readdir(options.procRoot ?? '/proc');
+  return entries.filter((name) => /^[1-9][0-9]{0,6}$/.test(name)).map(Number);
+}
+
+/**
+ * The process's command line with its arguments joined by spaces (as `ps -o args` shows it); empty for a
+ * kernel thread, undefined when the process is gone. At most `maxBytes` are read.
+ */
+export async function readProcessCmdline(
+  options: ProcOptions & { pid: number; maxBytes?: number },
+): Promise<string | undefined> {
+  assertPid(options.pid);
+  try {
+    const bytes = await readFile(`${options.procRoot ?? '/proc'}/${options.pid}/cmdline`);
+    const text = bytes.subarray(0, options.maxBytes ?? 4096).toString('utf8');
+    return text.replace(/\0+$/, '').replaceAll('\0', ' ');
+  } catch (error) {
+    if (isGoneError(error) || (error as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw error;
+  }
 }

@@ -4,15 +4,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { FaultError } from '../../../controller/faults/errors.ts';
-import { SpawnHelper } from '../../../controller/faults/spawn-helper.ts';
+import { HostError } from '../../../controller/host/errors.ts';
+import { SpawnHelper } from '../../../controller/host/spawn-helper.ts';
 
 const ECHO = '/bin/echo';
 const SLEEP = '/bin/sleep';
 const CAT = '/bin/cat';
 
 function faultCode(error: unknown): string | undefined {
-  return error instanceof FaultError ? error.code : undefined;
+  return error instanceof HostError ? error.code : undefined;
 }
 
 describe('spawn helper', () => {
@@ -114,7 +114,7 @@ describe('spawn helper', () => {
   test('an idle helper does not keep its parent alive', async () => {
     // A process that ran one command and has nothing else to do must exit; the helper then follows it.
     const script = [
-      `import { SpawnHelper } from ${JSON.stringify(join(import.meta.dirname, '../../../controller/faults/spawn-helper.ts'))};`,
+      `import { SpawnHelper } from ${JSON.stringify(join(import.meta.dirname, '../../../controller/host/spawn-helper.ts'))};`,
       'const helper = new SpawnHelper();',
       `const result = await helper.run({ program: 'echo', file: '${ECHO}', args: ['done'], stdin: '', timeoutMs: 5000 });`,
       'process.stdout.write(result.stdout);',

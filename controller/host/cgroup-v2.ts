@@ -3,7 +3,7 @@
  * freezing, and CPU usage. Paths are checked to be normalised and inside a cgroup2 mount before use.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { FaultError } from '../../faults/errors.ts';
+import { HostError } from './errors.ts';
 import { isGoneError } from './proc.ts';
 
 const CGROUP_PATH_PATTERN = /^\/[A-Za-z0-9_.:@/\\-]{1,1024}$/;
@@ -44,7 +44,7 @@ export function assertCgroupPath(options: { path: unknown; mounts: readonly stri
   const inside =
     isNormalisedCgroupPath(path) && mounts.some((mount) => path.startsWith(`${mount.replace(/\/$/, '')}/`));
   if (!inside) {
-    throw new FaultError({
+    throw new HostError({
       code: 'InvalidTarget',
       message: `cgroupPath must be a normalised directory inside a cgroup2 mount (${mounts.join(', ') || 'none found'})`,
       data: { field: 'cgroupPath' },

@@ -8,7 +8,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { FaultError } from './errors.ts';
+import { HostError } from './errors.ts';
 
 const HELPER = join(import.meta.dirname, 'spawn-helper-process.ts');
 /** Beyond the command's own timeout, which the helper enforces: how long we wait for the helper to answer. */
@@ -66,7 +66,7 @@ export class SpawnHelper {
         this.#pending.delete(id);
         this.#refIfBusy();
         reject(
-          new FaultError({
+          new HostError({
             code: 'CommandTimeout',
             message: `${request.program} did not finish within ${request.timeoutMs} ms (the spawn helper did not answer)`,
             data: { program: request.program, timeoutMs: request.timeoutMs },
@@ -107,7 +107,7 @@ export class SpawnHelper {
         clearTimeout(pending.timer);
         this.#pending.delete(id);
         pending.reject(
-          new FaultError({
+          new HostError({
             code: 'CommandFailed',
             message: `could not run ${pending.program}: the spawn helper ${why}`,
             data: { program: pending.program },
@@ -134,7 +134,7 @@ export class SpawnHelper {
     this.#refIfBusy();
     if (answer.startError !== undefined) {
       pending.reject(
-        new FaultError({
+        new HostError({
           code: 'CommandFailed',
           message: `could not start ${pending.program} (${answer.startError})`,
           data: { program: pending.program },
@@ -142,7 +142,7 @@ export class SpawnHelper {
       );
     } else if (answer.timedOut) {
       pending.reject(
-        new FaultError({
+        new HostError({
           code: 'CommandTimeout',
           message: `${pending.program} did not finish within ${pending.timeoutMs} ms`,
           data: { program: pending.program, timeoutMs: pending.timeoutMs },

@@ -1,7 +1,7 @@
 /** /proc parsing: stat lines with hostile command names, cgroup files in v1, v2 and hybrid form. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { findCgroup2Mounts, parseCgroup2Mounts } from '../../../../controller/agent/node/cgroup-v2.ts';
+import { findCgroup2Mounts, parseCgroup2Mounts } from '../../../controller/host/cgroup-v2.ts';
 import {
   isSameProcess,
   netnsPathOf,
@@ -9,7 +9,7 @@ import {
   parseProcStat,
   readProcessCgroups,
   readProcessStat,
-} from '../../../../controller/agent/node/proc.ts';
+} from '../../../controller/host/proc.ts';
 
 /** A real stat line (fields 3..52) with a given pid, comm and start time. */
 function statLine(pid: number, comm: string, startTime: number): string {

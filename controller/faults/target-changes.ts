@@ -1,0 +1,118 @@
+/**
+ * Who may change a target when. Changes to one target (keyed by its pod and its network namespace) run one
+ * at a time in arrival order; changes to different targets run side by side, at most `limit` at once, so
+ * that many deadlines passing together are recovered together and not one after another. The sweep, which
+ * reads and removes changes across every target, runs alone: after everything that arrived before it, and
+ * before anything that arrives after it.
+ */
+import { stat } from 'node:fs/promises';
+
+export interface NodeChanges {
+  /** Runs `work` once no earlier change for any of `keys` is waiting or running, and a slot is free. */
+  run<T>(keys: readonly string[], work: () => Promise<T>): Promise<T>;
+  /** Runs `work` with nothing else running. */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+}
+
+interface Waiting {
+  /** undefined: exclusive. */
+  keys: readonly string[] | undefined;
+  start: () => void;
+}
+
+export function createNodeChanges(options: { limit: number }): NodeChanges & { running(): number } {
+  const { limit } = options;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError('the node change limit must be an integer >= 1');
+  const waiting: Waiting[] = [];
+  const held = new Set<string>();
+  let running = 0;
+  let exclusiveRunning = false;
+
+  function pump(): void {
+    const starting: Waiting[] = [];
+    // Keys of earlier changes that could not start yet: a later change for the same key waits behind them.
+    const blocked = new Set<string>();
+    for (let index = 0; index < waiting.length && !exclusiveRunning && running < limit; ) {
+      const task = waiting[index]!;
+      if (task.keys === undefined) {
+        // Exclusive: only once it is first in line and everything before it has finished; a barrier till then.
+        if (index === 0 && running === 0) {
+          waiting.splice(index, 1);
+          exclusiveRunning = true;
+          running++;
+          starting.push(task);
+        }
+        break;
+      }
+      if (task.keys.some((key) => held.has(key) || blocked.has(key))) {
+        for (const key of task.keys) blocked.add(key);
+        index++;
+        continue;
+      }
+      waiting.splice(index, 1);
+      for (const key of task.keys) held.add(key);
+      running++;
+      starting.push(task);
+    }
+    // Started after the scan, so work that asks for another change does not re-enter it.
+    for (const task of starting) task.start();
+  }
+
+  function enqueue<T>(keys: readonly string[] | undefined, work: () => Promise<T>): Promise<T> {
+    // A change that names no key is still serialised with every other such change.
+    const ownKeys = keys === undefined ? undefined : keys.length > 0 ? [...new Set(keys)] : ['unkeyed'];
+    return new Promise<T>((resolve, reject) => {
+      const release = () => {
+        running--;
+        if (ownKeys === undefined) exclusiveRunning = false;
+        else for (const key of ownKeys) held.delete(key);
+        pump();
+      };
+      waiting.push({
+        keys: ownKeys,
+        start: () => {
+          let result: Promise<T>;
+          try {
+            result = work();
+          } catch (error) {
+            result = Promise.reject(error);
+          }
+          result.then(
+            (value) => {
+              release();
+              resolve(value);
+            },
+            (error: unknown) => {
+              release();
+              reject(error);
+            },
+          );
+        },
+      });
+      pump();
+    });
+  }
+
+  return {
+    run: (keys, work) => enqueue(keys, work),
+    exclusive: (work) => enqueue(undefined, work),
+    running: () => running,
+  };
+}
+
+/**
+ * The keys of a change to a pod's target: the pod, and the network namespace it acts in by identity (device
+ * and inode), so that pods sharing a namespace (host network) are serialised too. A namespace that cannot be
+ * read adds no key: there is nothing left in it to change.
+ */
+export async function targetKeys(options: { podUid?: string; netnsPath?: string; targetId?: string }) {
+  const keys: string[] = [];
+  if (options.podUid) keys.push(`pod/${options.podUid}`);
+  if (options.netnsPath) {
+    const info = await stat(options.netnsPath).catch(() => undefined);
+    if (info) keys.push(`netns/${info.dev}:${info.ino}`);
+  }
+  if (keys.length === 0 && options.targetId) keys.push(`target/${options.targetId}`);
+  return keys;
+}
