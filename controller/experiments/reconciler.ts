@@ -11,11 +11,11 @@ import type { Action, ObservedExperiment, Outcome } from '../core/experiment/typ
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { ExperimentWriter } from '../kube/experiment-api.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
+import type { ControllerContext, ControllerReconciler } from '../runtime/controller.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
-import { type Reconciler, TransientError } from '../runtime/index.ts';
+import { TransientError } from '../runtime/index.ts';
 import { mapInOrder } from '../runtime/map-in-order.ts';
 import { createSerialRunner } from '../runtime/serial-runner.ts';
-import { WrittenObjects } from '../runtime/written-objects.ts';
 import type { FaultExecutor } from './executor.ts';
 import { type ClusterView, observeExperiment } from './observe.ts';
 
@@ -31,7 +31,6 @@ export interface ProbeRunner {
 }
 
 export interface ExperimentReconcilerOptions {
-  getExperiment(key: string): Experiment | undefined;
   view: ClusterView;
   writer: ExperimentWriter;
   executor: FaultExecutor;
@@ -56,10 +55,17 @@ const soon = 1;
  * one experiment cannot hold a worker.
  */
 const maxStepsPerReconcile = 8;
+type Overlay = Pick<ControllerContext<Experiment>, 'get' | 'written' | 'signal'>;
 type StepResult = { next: Experiment } | { done: { requeueAfter: number } | undefined };
 
-export function createExperimentReconciler(options: ExperimentReconcilerOptions): Reconciler {
-  const written = new WrittenObjects<Experiment>();
+/**
+ * The reconcile of the experiment controller (manager/experiment-controller.ts). It reads experiments
+ * through `context.get`, and remembers each of its writes in `context.written`: the runtime's
+ * written-object overlay (runtime/controller.ts).
+ */
+export function createExperimentReconciler(
+  options: ExperimentReconcilerOptions,
+): ControllerReconciler<Experiment> {
   const concurrency = options.concurrency ?? 32;
   const failpoint = options.failpoint ?? noFailpoints;
   /**
@@ -73,33 +79,35 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
    * Other experiments with a run admitted and not finished, our own latest writes first: the
    * cache can lag our writes by seconds, and a run admitted a moment ago counts already.
    */
-  function activeOthers(key: string): number {
+  function activeOthers(key: string, { written, get }: Overlay): number {
     const keys = new Set([...options.view.activeExperimentKeys(), ...written.keys()]);
     keys.delete(key);
     let active = 0;
     for (const other of keys) {
-      const current = written.resolve(other, options.getExperiment(other));
+      const current = get(other);
       if (current && runStateOf(current) === 'running') active++;
     }
     return active;
   }
 
   /** One lifecycle step: plan, act, write. Returns the written object when the next step is due now. */
-  async function step(key: string, experiment: Experiment, signal?: AbortSignal): Promise<StepResult> {
+  async function step(key: string, experiment: Experiment, context: Overlay): Promise<StepResult> {
     const state = runStateOf(experiment);
     const admission = !experiment.metadata.deletionTimestamp && (state === 'new' || state === 'waiting');
     // Only the finalizer write and a status write follow an admission: no effect waits on the lock.
-    return admission ? admitting(() => stepOnce(key, experiment, signal)) : stepOnce(key, experiment, signal);
+    const once = () => stepOnce(key, experiment, context);
+    return admission ? admitting(once) : once();
   }
 
-  async function stepOnce(key: string, experiment: Experiment, signal?: AbortSignal): Promise<StepResult> {
+  async function stepOnce(key: string, experiment: Experiment, context: Overlay): Promise<StepResult> {
+    const { written, signal } = context;
     const { namespace = 'default', name, resourceVersion = '' } = experiment.metadata;
     const plan = planExperiment(
       observeExperiment({
         experiment,
         view: options.view,
         controllerNamespace: options.controllerNamespace,
-        activeExperiments: activeOthers(key),
+        activeExperiments: activeOthers(key, context),
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
         now: options.now(),
       }),
@@ -183,13 +191,13 @@ export function createExperimentReconciler(options: ExperimentReconcilerOptions)
   }
 
   return async (key, context) => {
-    let experiment = written.resolve(key, options.getExperiment(key));
+    let experiment = context.get(key);
     if (!experiment) {
-      written.forget(key);
+      context.written.forget(key);
       return;
     }
     for (let steps = 0; steps < maxStepsPerReconcile; steps++) {
-      const result = await step(key, experiment, context?.signal);
+      const result = await step(key, experiment, context);
       if ('done' in result) return result.done;
       experiment = result.next;
     }

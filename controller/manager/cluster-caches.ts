@@ -20,7 +20,9 @@ import {
   RevisionMemo,
 } from './argocd-applications.ts';
 
-type Experiment = ObservedExperiment['experiment'] & KubernetesObject;
+/** An experiment as the cache holds it. */
+export type CachedExperiment = ObservedExperiment['experiment'] & KubernetesObject;
+type Experiment = CachedExperiment;
 type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
 type Policy = KubernetesObject & { spec?: ChaosPolicySpec };
 

@@ -1,29 +1,27 @@
-// Wires the experiment controller: caches on every replica (a warm standby), workers only on
-// the leader, health and metrics always. start() returns once everything runs; stop() stops
-// taking work, lets in-flight reconciles finish, releases the lease.
+// Runs the controllers (runtime/controller.ts) under one leader election: caches on every replica
+// (a warm standby), every controller's workers only on the leader, health and metrics always.
+// start() returns once everything runs; stop() stops taking work, lets in-flight reconciles
+// finish, releases the lease.
+//
+// Adding a controller (docs/ARCHITECTURE.md, "Controller runtime"):
+// 1. its informers in ClusterCaches, so they run and sync on every replica before anyone leads;
+// 2. a function like experimentController (experiment-controller.ts) that takes the ControllerWiring
+//    and returns its ControllerDefinition (name, for, owns, watches, reconcile);
+// 3. one line in `definitions` in the constructor below. Queue, workers, metrics labelled
+//    controller=<name>, the enqueue wiring and the written-object overlay come with defineController.
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RunTimeouts } from '../core/experiment/agent-reports.ts';
-import { runStateOf } from '../core/experiment/run-state.ts';
-import { createFaultExecutor } from '../experiments/executor.ts';
-import { createProbeRunner } from '../experiments/probe-runner.ts';
-import { createExperimentReconciler } from '../experiments/reconciler.ts';
-import { createEventRecorder } from '../kube/event-recorder.ts';
-import { createExperimentWriter } from '../kube/experiment-api.ts';
-import type { InjectionRecord } from '../kube/injection-summary.ts';
-import { createInjectionClient } from '../kube/injections.ts';
-import { createKubeHttp } from '../kube/kube-http.ts';
+import { createKubeHttp, type KubeHttp } from '../kube/kube-http.ts';
 import { leaseClientFromKube } from '../kube/kube-lease-client.ts';
-import { createObjectReader } from '../kube/object-reader.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type ControllerMetrics, createControllerMetrics } from '../observability/metrics.ts';
 import { GitPolicySource } from '../policy-sources/git-policy-source.ts';
-import { createHttpProbeProvider } from '../probes/http-probe.ts';
-import { createKubernetesProbeProvider } from '../probes/kubernetes-probe.ts';
-import { createPrometheusProbeProvider } from '../probes/prometheus-probe.ts';
+import { type Controller, defineController } from '../runtime/controller.ts';
 import type { Failpoint } from '../runtime/failpoints.ts';
-import { type Clock, LeaderElector, runWorkers, systemClock, WorkQueue } from '../runtime/index.ts';
+import { type Clock, LeaderElector, systemClock } from '../runtime/index.ts';
 import { ClusterCaches } from './cluster-caches.ts';
+import { experimentController } from './experiment-controller.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
 
 export interface ControllerManagerOptions {
@@ -72,14 +70,24 @@ export interface PolicyRepositoryOptions {
   workDir?: string;
 }
 
+/** What a controller's definition is made from: the manager's options, the shared caches and clients. */
+export interface ControllerWiring {
+  options: ControllerManagerOptions;
+  caches: ClusterCaches;
+  http: KubeHttp;
+  clock: Clock;
+  metrics: ControllerMetrics;
+}
+
 export class ControllerManager {
   readonly metrics: ControllerMetrics;
   readonly caches: ClusterCaches;
-  readonly queue: WorkQueue;
+  /** Every controller this manager runs, all under the one leader election. */
+  readonly controllers: readonly Controller[];
   readonly #options: ControllerManagerOptions;
   readonly #stop = new AbortController();
   #running: Promise<unknown>[] = [];
-  #workers: Promise<void> | undefined;
+  #workers: Promise<unknown> | undefined;
   #health: HealthServer | undefined;
   #leading = false;
 
@@ -107,96 +115,18 @@ export class ControllerManager {
           ]
         : [],
     });
-    this.queue = new WorkQueue({
-      clock,
-      name: 'chaosexperiments',
-      metrics: { depth: ({ depth }) => this.metrics.queueDepth.set({ queue: 'chaosexperiments' }, depth) },
-    });
-    const now = () => new Date(clock.now());
-    const reconcile = createExperimentReconciler({
-      getExperiment: (key) => this.caches.experiments.getByKey(key),
-      view: this.caches,
-      writer: createExperimentWriter(http),
-      executor: createFaultExecutor({
-        http,
-        injections: createInjectionClient(http),
-        podContainers: (namespace, name) => this.caches.pods.get({ namespace, name })?.containers ?? [],
-        now,
-      }),
-      probes: createProbeRunner({
-        providers: {
-          http: createHttpProbeProvider(),
-          prometheus: createPrometheusProbeProvider({ defaultAddress: options.prometheusUrl }),
-          kubernetes: createKubernetesProbeProvider({ reader: createObjectReader(http) }),
-        },
-        now,
-        metrics: this.metrics,
-      }),
-      events: createEventRecorder({
-        http,
-        component: 'chaoscraft-controller',
-        onError: (error) => options.logger.warn({ err: String(error) }, 'could not record an event'),
-      }),
-      controllerNamespace: options.namespace,
-      now,
-      metrics: this.metrics,
-      failpoint: options.failpoint,
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-    });
-    this.reconcile = async (key: string, context?: { signal?: AbortSignal }) => {
-      const end = this.metrics.reconcileDuration.startTimer({ controller: 'chaosexperiment' });
-      try {
-        return await reconcile(key, {
-          key,
-          requeues: this.queue.numRequeues(key),
-          logger: options.logger.child({ experiment: key }),
-          ...(context?.signal ? { signal: context.signal } : {}),
-        });
-      } catch (error) {
-        this.metrics.reconcileErrors.inc({
-          controller: 'chaosexperiment',
-          code: (error as { code?: string }).code ?? 'Error',
-        });
-        throw error;
-      } finally {
-        end();
-      }
-    };
-    const enqueue = (object: { metadata?: { namespace?: string; name?: string } }) =>
-      this.queue.add(`${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
-    // A run that finishes frees a slot under maxConcurrentExperiments: the runs waiting for one look again.
-    const wakeWaiting = () => {
-      for (const e of this.caches.waitingExperiments()) enqueue(e);
-    };
-    this.caches.experiments.addHandlers({
-      onAdd: enqueue,
-      onUpdate: (before, after) => {
-        enqueue(after);
-        if (runStateOf(before) === 'running' && runStateOf(after) !== 'running') wakeWaiting();
-      },
-      onDelete: (object) => {
-        enqueue(object);
-        if (runStateOf(object) === 'running') wakeWaiting();
-      },
-    });
-    // An agent reporting on an injection wakes the experiment that owns it (its owner reference:
-    // a label value could not hold every experiment name).
-    const enqueueOwner = (injection: InjectionRecord) => {
-      if (injection.owner) this.queue.add(`${injection.metadata.namespace ?? ''}/${injection.owner.name}`);
-    };
-    this.caches.injections.addHandlers({
-      onAdd: enqueueOwner,
-      onUpdate: (_before, after) => enqueueOwner(after),
-      onDelete: enqueueOwner,
-    });
-    // Any change of the policies in force (a cluster policy added, changed or deleted, a new Git
-    // set) is looked at by every experiment running or waiting: a suspension stops them at once.
-    this.caches.onPoliciesChanged(() => {
-      for (const e of this.caches.unfinishedExperiments()) enqueue(e);
-    });
+    const wiring: ControllerWiring = { options, caches: this.caches, http, clock, metrics: this.metrics };
+    const runtime = { clock, logger: options.logger, metrics: this.metrics };
+    this.controllers = [
+      defineController(experimentController(wiring), runtime),
+      // A second controller is one more line: defineController(scheduleController(wiring), runtime).
+    ];
   }
 
-  readonly reconcile: (key: string, context?: { signal?: AbortSignal }) => Promise<unknown>;
+  /** The controller of that name (its queue, its overlay, one reconcile), for tests and tools. */
+  controller(name: string): Controller | undefined {
+    return this.controllers.find((c) => c.name === name);
+  }
 
   ready(): boolean {
     return this.caches.hasSynced();
@@ -252,20 +182,12 @@ export class ControllerManager {
   #lead(signal: AbortSignal): void {
     this.#leading = true;
     this.metrics.isLeader.set(1);
-    this.#options.logger.info({}, 'leading: reconciling experiments');
-    // Everything known is reconciled once on taking over: level-based, nothing is assumed.
-    for (const e of this.caches.experiments.list())
-      this.queue.add(`${e.metadata.namespace}/${e.metadata.name}`);
-    this.#workers = runWorkers({
-      queue: this.queue,
-      workers: this.#options.workers ?? 4,
-      reconcile: this.reconcile as never,
-      signal,
-      shutDownQueue: false,
-      logger: this.#options.logger,
-      onOutcome: (outcome) =>
-        this.metrics.reconcileTotal.inc({ controller: 'chaosexperiment', result: outcome.kind }),
-    });
+    const names = this.controllers.map((c) => c.name);
+    this.#options.logger.info({ controllers: names }, 'leading: reconciling');
+    // Each controller queues everything it knows on taking over (level-based: nothing is assumed),
+    // then its workers run until leadership ends.
+    const workers = this.#options.workers ?? 4;
+    this.#workers = Promise.all(this.controllers.map((c) => c.run({ signal, workers })));
   }
 
   /** Stop taking work, finish in-flight reconciles (bounded), release the lease, close servers. */
@@ -276,7 +198,7 @@ export class ControllerManager {
       drained,
       new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 30_000).unref()),
     ]);
-    this.queue.shutDown();
+    for (const controller of this.controllers) controller.queue.shutDown();
     await Promise.allSettled(this.#running);
     await this.#health?.close();
   }

@@ -1,8 +1,10 @@
 /**
- * The controller runtime: work queue, workers, leader election, informers, shutdown. Pure of
+ * The controller runtime: defineController, work queue, workers, leader election, informers, the
+ * written-object overlay, shutdown. Pure of
  * @kubernetes/client-node (test/controller/runtime/purity.test.ts): its adapters live in controller/kube/.
  */
 export * from './clock.ts';
+export * from './controller.ts';
 export * from './errors.ts';
 export * from './graceful-shutdown.ts';
 export * from './informer/informer-group.ts';
@@ -16,3 +18,4 @@ export * from './logger.ts';
 export * from './rate-limiter.ts';
 export * from './work-queue.ts';
 export * from './workers.ts';
+export * from './written-objects.ts';

@@ -212,7 +212,7 @@ describe('ChaosPolicies from Git', { skip: GIT_MISSING }, () => {
     await waitForExperiment(server, 'woken', (o) => condition(o, 'Succeeded')?.reason === 'Running');
     const added: string[] = [];
     let lastAdd = performance.now();
-    const queue = controller.manager.queue;
+    const queue = controller.manager.controller('chaosexperiment')!.queue;
     const add = queue.add.bind(queue);
     queue.add = (key: string) => {
       added.push(key);
