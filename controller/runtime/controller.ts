@@ -14,7 +14,9 @@
  *
  * The shape follows controller-runtime's builder (For, Owns, Watches, Complete) as one plain object;
  * the overlay comes with the reconcile context rather than through a client, since ours is the one
- * piece of read-your-writes state a reconciler needs.
+ * piece of read-your-writes state a reconciler needs. What the controller is (the definition) and
+ * what it runs on (clock, logger, metrics: the second argument, from the manager) are kept apart,
+ * so the same definition runs under a fake clock in a unit test.
  */
 import type { Clock } from './clock.ts';
 import { objectKey } from './informer/object-store.ts';

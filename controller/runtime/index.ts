@@ -1,7 +1,7 @@
 /**
  * The controller runtime: defineController, work queue, workers, leader election, informers, the
- * written-object overlay, shutdown. Pure of
- * @kubernetes/client-node (test/controller/runtime/purity.test.ts): its adapters live in controller/kube/.
+ * written-object overlay, shutdown. Pure of @kubernetes/client-node (test/controller/runtime/
+ * purity.test.ts): its adapters live in controller/kube/.
  */
 export * from './clock.ts';
 export * from './controller.ts';
