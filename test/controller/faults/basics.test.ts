@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { injectionTag } from '../../../controller/api/contract.ts';
 import { delayMicros } from '../../../controller/api/fault-semantics.ts';
-import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/host/command.ts';
 import { memoryStressArgs } from '../../../controller/faults/memory-stress.ts';
 import { bandwidthShape, rateToBitsPerSecond } from '../../../controller/faults/network-bandwidth.ts';
 import { isUnknownQdiscMessage, latencyShape } from '../../../controller/faults/network-latency.ts';
@@ -15,6 +14,7 @@ import {
   tcMajorForTag,
 } from '../../../controller/faults/tags.ts';
 import { buildTcCommands } from '../../../controller/faults/tc-fault.ts';
+import { buildArgv, CGROUP_EXEC_SCRIPT, hasProgram, runChecked } from '../../../controller/host/command.ts';
 
 describe('tags', () => {
   test("an injection's tag is a safe fault-layer tag, and nft table names derive from it", () => {

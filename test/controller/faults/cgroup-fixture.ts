@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import type { Target } from '../../../controller/faults/fault.ts';
 import { findCgroup2Mounts, setCgroupFrozen } from '../../../controller/host/cgroup-v2.ts';
 import { readProcessStat } from '../../../controller/host/proc.ts';
-import type { Target } from '../../../controller/faults/fault.ts';
 
 export function cgroupUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to create cgroups and signal processes';

@@ -1,7 +1,5 @@
 /** Runs the shared conformance suite against every node fault, on real namespaces and cgroups (root). */
-import { readCgroupFrozen } from '../../../controller/host/cgroup-v2.ts';
-import { readProcessStat } from '../../../controller/host/proc.ts';
-import { hasProgram } from '../../../controller/host/command.ts';
+
 import { isFaultError } from '../../../controller/faults/errors.ts';
 import type { Fault, Target } from '../../../controller/faults/fault.ts';
 import { listTaggedTables } from '../../../controller/faults/nft.ts';
@@ -10,6 +8,9 @@ import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { findTaggedStressProcesses } from '../../../controller/faults/stress.ts';
 import { tcMajorForTag } from '../../../controller/faults/tags.ts';
 import { listRootQdiscs } from '../../../controller/faults/tc.ts';
+import { readCgroupFrozen } from '../../../controller/host/cgroup-v2.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
+import { readProcessStat } from '../../../controller/host/proc.ts';
 import { createNetnsPair, netnsUnavailableReason } from '../../support/netns.ts';
 import { cgroupUnavailableReason, createCgroupFixture } from './cgroup-fixture.ts';
 import { type ConformanceTarget, describeConformance, newTag } from './conformance.ts';

@@ -8,10 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { hasProgram } from '../../../controller/host/command.ts';
 import type { Target } from '../../../controller/faults/fault.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { listTagged } from '../../../controller/faults/tagged.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import {
   createNetnsPair,
   type NetnsPair,

@@ -1,8 +1,8 @@
 /** The pure nft ruleset builder, and (as root) nft's own parser agreeing with what it builds. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hasProgram, runCommand } from '../../../controller/host/command.ts';
 import { buildChainRules, buildDeleteScript, buildRuleset } from '../../../controller/faults/nft-ruleset.ts';
+import { hasProgram, runCommand } from '../../../controller/host/command.ts';
 import { createNetns } from '../../support/netns.ts';
 
 const tag = 'cc0011223344aa';

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
-import { readCgroupEffectivelyFrozen, readCpuUsageMicros } from '../../../controller/host/cgroup-v2.ts';
-import { readProcessStat } from '../../../controller/host/proc.ts';
-import { hasProgram } from '../../../controller/host/command.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { findTaggedStressProcesses } from '../../../controller/faults/stress.ts';
+import { readCgroupEffectivelyFrozen, readCpuUsageMicros } from '../../../controller/host/cgroup-v2.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
+import { readProcessStat } from '../../../controller/host/proc.ts';
 import { type CgroupFixture, cgroupUnavailableReason, createCgroupFixture } from './cgroup-fixture.ts';
 import { newTag } from './conformance.ts';
 

@@ -1,10 +1,10 @@
 /** Finding and sweeping leftovers by tag after an agent restart (root: real namespaces and cgroups). */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { hasProgram } from '../../../controller/host/command.ts';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { isOwnedBy, listTagged, sweepUnowned } from '../../../controller/faults/tagged.ts';
 import { tcMajorForTag } from '../../../controller/faults/tags.ts';
+import { hasProgram } from '../../../controller/host/command.ts';
 import { createNetnsPair, type NetnsPair, netnsUnavailableReason } from '../../support/netns.ts';
 import { type CgroupFixture, createCgroupFixture } from './cgroup-fixture.ts';
 import { newTag } from './conformance.ts';

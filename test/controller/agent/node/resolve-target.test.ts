@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { findCgroup2Mounts } from '../../../../controller/host/cgroup-v2.ts';
 import {
   resolveContainerTarget,
   TargetNotFoundError,
 } from '../../../../controller/agent/node/resolve-target.ts';
+import { findCgroup2Mounts } from '../../../../controller/host/cgroup-v2.ts';
 
 const uid = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
 const id = 'c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc';
