@@ -1,11 +1,13 @@
-// Writes every artefact derived from schemas/: CRDs, TypeScript types, docs/API.md.
-// Usage: node scripts/generate.ts crds|types|docs|all
+// Writes every generated artefact: from schemas/ the CRDs, TypeScript types and docs/API.md; from
+// argocd/resource_customizations/ the argocd-cm snippet.
+// Usage: node scripts/generate.ts crds|types|docs|argocd|all
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderApiDocs } from '../controller/api/api-docs.ts';
 import { renderCrds } from '../controller/api/crds.ts';
 import { generatedPaths } from '../controller/api/generated-paths.ts';
 import { renderTypes } from '../controller/api/typescript-types.ts';
+import { argocdCmPath, renderArgocdCm } from './argocd-cm.ts';
 
 const root = join(import.meta.dirname, '..');
 const what = process.argv[2] ?? 'all';
@@ -28,7 +30,11 @@ if (what === 'docs' || what === 'all') {
   writeFileSync(join(root, generatedPaths.apiDocs), renderApiDocs());
   console.log(`wrote ${generatedPaths.apiDocs}`);
 }
-if (!['crds', 'types', 'docs', 'all'].includes(what)) {
-  console.error(`usage: node scripts/generate.ts crds|types|docs|all (got "${what}")`);
+if (what === 'argocd' || what === 'all') {
+  writeFileSync(join(root, argocdCmPath), renderArgocdCm(root));
+  console.log(`wrote ${argocdCmPath}`);
+}
+if (!['crds', 'types', 'docs', 'argocd', 'all'].includes(what)) {
+  console.error(`usage: node scripts/generate.ts crds|types|docs|argocd|all (got "${what}")`);
   process.exit(2);
 }

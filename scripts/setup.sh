@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian package -> a command it provides (used to tell whether it is present).
+# Debian package -> a command it provides, or an absolute path it installs (used to tell whether it
+# is present). lua5.1 and gopher-lua (built with golang-go, offline, from Debian's Go sources) are
+# the two VMs the Argo CD health checks are tested in.
 declare -A wanted=(
   [prometheus]=prometheus
   [stress-ng]=stress-ng
@@ -13,11 +15,18 @@ declare -A wanted=(
   [iproute2]=ip
   [iputils-ping]=ping
   [git]=git
-  [lua5.4]=lua5.4
+  [lua5.1]=lua5.1
+  [golang-go]=go
+  [golang-github-yuin-gopher-lua-dev]=/usr/share/gocode/src/github.com/yuin/gopher-lua
 )
 missing=()
 for pkg in "${!wanted[@]}"; do
-  command -v "${wanted[$pkg]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${wanted[$pkg]}" ] || [ -x "/usr/bin/${wanted[$pkg]}" ] || missing+=("$pkg")
+  probe="${wanted[$pkg]}"
+  if [ "${probe:0:1}" = / ]; then
+    [ -e "$probe" ] || missing+=("$pkg")
+  else
+    command -v "$probe" >/dev/null 2>&1 || [ -x "/usr/sbin/$probe" ] || [ -x "/usr/bin/$probe" ] || missing+=("$pkg")
+  fi
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,83 +1,130 @@
-// The Argo CD health checks for our kinds are Lua; run them with a real Lua interpreter against
-// experiments in each state, so a typo in a condition name cannot slip through.
+// The Argo CD health checks for our kinds, in Argo CD's own layout
+// (argocd/resource_customizations/chaoscraft.io/<Kind>/health.lua, health_test.yaml, testdata/),
+// run in the two VMs that matter: gopher-lua, which Argo CD embeds, and Debian's lua5.1, each with
+// only the libraries Argo CD opens for a health script from argocd-cm (lua-vms.ts). A check that
+// leans on string.format, math, `//` or a string method fails here as it would in Argo CD.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { validatePaths } from '../../controller/manifests/validate.ts';
+import { argoHealth, findGopherLua, findLua51, type VmLookup } from './lua-vms.ts';
 
-const configMap = parse(readFileSync(join(import.meta.dirname, '../../argocd/argocd-cm.yaml'), 'utf8')) as {
-  data: Record<string, string>;
-};
-const lua = ['/usr/bin/lua5.4', '/usr/bin/lua'].find((path) => spawnSync(path, ['-v']).status === 0);
+const customizations = join(import.meta.dirname, '../../argocd/resource_customizations/chaoscraft.io');
+const kinds = ['ChaosExperiment', 'ChaosSchedule', 'ChaosPolicy'];
 
-/** A JSON value as a Lua table literal. */
-function toLua(value: unknown): string {
-  if (value === null || value === undefined) return 'nil';
-  if (Array.isArray(value)) return `{${value.map(toLua).join(', ')}}`;
-  if (typeof value === 'object') {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `[${JSON.stringify(k)}] = ${toLua(v)}`)
-      .join(', ')}}`;
-  }
-  return JSON.stringify(value);
+interface HealthTest {
+  healthStatus: { status: string; message: string };
+  inputPath: string;
 }
 
-function health(kind: string, object: unknown): { status: string; message: string } {
-  const script = configMap.data[`resource.customizations.health.chaoscraft.io_${kind}`]!;
-  const program = `obj = ${toLua(object)}\nlocal function check()\n${script}\nend\nlocal hs = check()\nprint(hs.status)\nprint(hs.message)\n`;
-  const run = spawnSync(lua!, ['-'], { input: program, encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  const [status, message] = run.stdout.trim().split('\n');
-  return { status: status!, message: message! };
+function casesOf(kind: string): HealthTest[] {
+  const file = parse(readFileSync(join(customizations, kind, 'health_test.yaml'), 'utf8')) as {
+    tests: HealthTest[];
+  };
+  return file.tests;
 }
 
-const succeeded = (status: string, reason: string) => ({
-  spec: {},
-  status: {
-    conditions: [
-      { type: 'Injected', status: 'True', reason: 'Injected', message: '' },
-      { type: 'Succeeded', status, reason, message: 'm' },
-    ],
-  },
-});
+const vms: Array<[string, () => VmLookup]> = [
+  ['gopher-lua', findGopherLua],
+  ['lua5.1', findLua51],
+];
 
-test('ChaosExperiment health follows the Succeeded condition', (t) => {
-  if (!lua) {
-    t.skip('no Lua interpreter (apt-get install lua5.4)');
-    return;
+test('every kind has a health check with cases in Argo CD layout, and every testdata file is a case', () => {
+  assert.deepEqual(readdirSync(customizations).sort(), [...kinds].sort());
+  for (const kind of kinds) {
+    const files = readdirSync(join(customizations, kind)).sort();
+    assert.deepEqual(files, ['health.lua', 'health_test.yaml', 'testdata'], kind);
+    const used = casesOf(kind).map((c) => c.inputPath);
+    const present = readdirSync(join(customizations, kind, 'testdata')).map((f) => `testdata/${f}`);
+    assert.deepEqual(
+      [...used].sort(),
+      present.sort(),
+      `${kind}: a testdata file without a case, or the reverse`,
+    );
+    const statuses = new Set(casesOf(kind).map((c) => c.healthStatus.status));
+    for (const status of kind === 'ChaosPolicy'
+      ? ['Healthy', 'Suspended']
+      : ['Healthy', 'Progressing', 'Degraded'])
+      assert.ok(statuses.has(status), `${kind} has no case ending ${status}`);
   }
-  assert.deepEqual(health('ChaosExperiment', { spec: {} }), {
-    status: 'Progressing',
-    message: 'Waiting for the controller',
-  });
-  assert.equal(health('ChaosExperiment', succeeded('Unknown', 'Running')).status, 'Progressing');
-  assert.deepEqual(health('ChaosExperiment', succeeded('True', 'Completed')), {
-    status: 'Healthy',
-    message: 'Completed: m',
-  });
-  assert.equal(health('ChaosExperiment', succeeded('False', 'HypothesisFailed')).status, 'Degraded');
 });
 
-test('ChaosSchedule health shows suspension', (t) => {
-  if (!lua) {
-    t.skip('no Lua interpreter (apt-get install lua5.4)');
-    return;
+for (const [name, find] of vms) {
+  for (const kind of kinds) {
+    test(`${kind} health in ${name}: every case of health_test.yaml`, (t) => {
+      const found = find();
+      if ('missing' in found) {
+        t.skip(found.missing);
+        return;
+      }
+      for (const c of casesOf(kind)) {
+        const object = parse(readFileSync(join(customizations, kind, c.inputPath), 'utf8'));
+        const outcome = found.vm.run(join(customizations, kind, 'health.lua'), object);
+        assert.deepEqual(argoHealth(outcome), c.healthStatus, `${kind} ${c.inputPath} in ${name}`);
+      }
+    });
   }
-  assert.equal(health('ChaosSchedule', { spec: { suspend: true } }).status, 'Suspended');
-  assert.equal(health('ChaosSchedule', { spec: { suspend: false } }).status, 'Healthy');
+
+  test(`${name} is opened as Argo CD opens it: no string, math, io or debug library`, (t) => {
+    const found = find();
+    if ('missing' in found) {
+      t.skip(found.missing);
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'chaoscraft-lua-'));
+    const run = (body: string) => {
+      const path = join(dir, 'probe.lua');
+      writeFileSync(path, `local hs = {}\n${body}\nhs.status = "Healthy"\nreturn hs\n`);
+      return found.vm.run(path, { metadata: { generation: 3 } });
+    };
+    for (const body of [
+      'hs.message = string.format("%d", 1)',
+      'hs.message = ("abc"):upper()',
+      'hs.message = tostring(math.floor(1.5))',
+      'io.write("x")',
+      'debug.traceback()',
+      'os.exit(0)',
+      'hs.message = tostring(7 // 2)',
+      'local c = obj.status.conditions',
+    ])
+      assert.equal(run(body).ok, false, `${name} ran: ${body}`);
+    // What the checks do use works: concatenating numbers, #, ipairs, os.time.
+    assert.deepEqual(run('hs.message = "g" .. obj.metadata.generation .. #{1, 2} .. type(os.time())'), {
+      ok: true,
+      status: 'Healthy',
+      message: 'g32number',
+    });
+  });
+}
+
+test('the health scripts name no library Argo CD leaves closed and no string method', () => {
+  for (const kind of kinds) {
+    const code = readFileSync(join(customizations, kind, 'health.lua'), 'utf8')
+      .replace(/--[^\n]*/g, '')
+      .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+    for (const banned of [
+      /\bstring\./,
+      /\bmath\./,
+      /\bio\./,
+      /\bdebug\./,
+      /\brequire\b/,
+      /\bgoto\b/,
+      /\/\//,
+      /:\s*\w+\s*\(/,
+    ])
+      assert.doesNotMatch(code, banned, `${kind}/health.lua`);
+  }
 });
 
-test('the Argo CD objects are valid YAML of the kinds they claim', () => {
-  const dir = join(import.meta.dirname, '../../argocd');
-  const kinds = ['application.yaml', 'appproject.yaml', 'argocd-cm.yaml'].map(
-    (file) => (parse(readFileSync(join(dir, file), 'utf8')) as { kind: string }).kind,
-  );
-  assert.deepEqual(kinds, ['Application', 'AppProject', 'ConfigMap']);
-  assert.equal(
-    configMap.data['application.resourceTrackingMethod'],
-    'annotation',
-    'the reporter relies on annotation tracking',
+test('the testdata objects are valid ChaosCraft objects, apart from the one missing a message on purpose', async () => {
+  const report = await validatePaths({ paths: [customizations] });
+  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  // metav1.Condition requires a message; a client that omits it must still not break the check.
+  assert.deepEqual(
+    errors.map((d) => `${d.file.slice(customizations.length + 1)} ${d.field}`),
+    ['ChaosExperiment/testdata/completed-without-message.yaml status.conditions[0]'],
   );
 });
