@@ -1,0 +1,136 @@
+// `chaoscraft standalone`: experiments from a Git repository, run on this host without Kubernetes.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/duration.ts';
+import { failpointsFrom } from '../runtime/failpoints.ts';
+import { createProgress, plainOutput } from '../standalone/progress.ts';
+import type { RepoLocation } from '../standalone/repo-reader.ts';
+import { runStandalone } from '../standalone/runner.ts';
+import { acquireLock, prepareStateDir, StateLockedError } from '../standalone/state-store.ts';
+import { type CommandIo, UsageError } from './command.ts';
+
+export const standaloneHelp = `Usage: chaoscraft standalone --repo <path|url> [--branch main] [--path DIR]
+                            [--state-dir DIR] [--interval 5s] [--once]
+
+Runs the ChaosExperiments of a Git branch on this host, with the ChaosPolicies of the same commit as
+guardrails. Targets are local processes (selector.processes: names, commandPattern, pidFile, cgroup)
+and network namespaces (selector.netns). Network faults and stress need root.
+
+  --repo       a local Git repository or an https:// URL
+  --branch     the branch to read (default main)
+  --path       the folder of the repository to read (default: all of it)
+  --state-dir  where state, the lock and reports live (default ./.chaoscraft-standalone)
+  --interval   how often the branch is read (default 5s; 1s to 1h)
+  --once       stop once every experiment of the first commit read has finished
+
+Each finished run leaves a Markdown and a JSON report in <state-dir>/reports and, for a local
+repository, a note on the commit: git notes --ref=chaoscraft show <sha>.
+SIGINT or SIGTERM recovers every fault, then exits.
+Exit codes: 0 every run passed, 1 a run failed, 2 usage error or unreadable repository, 3 state locked.
+`;
+
+const branchPattern = /^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9_][A-Za-z0-9._\-/]{0,254}(?<![/.])$/;
+
+export function parseLocation(repo: string): RepoLocation {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) {
+    if (!/^https?:\/\//i.test(repo)) {
+      throw new UsageError(
+        `--repo ${repo.split(':')[0]}:// is not supported; give a local path or an https:// URL`,
+      );
+    }
+    try {
+      new URL(repo);
+    } catch {
+      throw new UsageError('--repo is not a valid URL');
+    }
+    return { url: repo };
+  }
+  const dir = resolve(repo);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`--repo ${repo}: no such folder`);
+  return { dir };
+}
+
+export async function standaloneCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      repo: { type: 'string' },
+      branch: { type: 'string', default: 'main' },
+      path: { type: 'string', default: '' },
+      'state-dir': { type: 'string', default: '.chaoscraft-standalone' },
+      interval: { type: 'string', default: '5s' },
+      once: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout(standaloneHelp);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (!values.repo) throw new UsageError('--repo is required');
+  if (!branchPattern.test(values.branch))
+    throw new UsageError(`--branch ${values.branch} is not a branch name`);
+  if (values.path.split('/').includes('..')) throw new UsageError('--path must stay inside the repository');
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(values.interval);
+  } catch {
+    throw new UsageError(`--interval ${values.interval} is not a duration such as 5s`);
+  }
+  if (intervalMs < 1000 || intervalMs > 3_600_000) throw new UsageError('--interval must be from 1s to 1h');
+  const location = parseLocation(values.repo);
+  const stateDir = resolve(values['state-dir']);
+  await prepareStateDir(stateDir);
+  let release: () => void;
+  try {
+    release = acquireLock(stateDir);
+  } catch (error) {
+    if (error instanceof StateLockedError) {
+      io.stderr(`chaoscraft standalone: ${error.message}\n`);
+      return 3;
+    }
+    throw error;
+  }
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const root = process.getuid?.() === 0;
+  const progress = createProgress({
+    write: io.stdout,
+    plain: plainOutput({ isTTY: Boolean(process.stdout.isTTY), env: process.env }),
+    now: () => new Date(),
+  });
+  if (!root)
+    progress.line(
+      'not root: network faults and stress are refused; process faults act on your own processes',
+    );
+  try {
+    const result = await runStandalone({
+      location,
+      branch: values.branch,
+      path: values.path,
+      stateDir,
+      intervalMs,
+      once: values.once,
+      progress,
+      signal: abort.signal,
+      failpoint: failpointsFrom(process.env.CHAOSCRAFT_FAILPOINTS),
+      root,
+    });
+    if (result.unreadable) {
+      io.stderr(`chaoscraft standalone: ${result.unreadable}\n`);
+      return 2;
+    }
+    const failed = [...result.verdicts.values()].some((v) => v.verdict !== 'Passed');
+    return failed ? 1 : 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    release();
+  }
+}
