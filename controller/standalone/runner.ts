@@ -264,6 +264,7 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
           now,
         );
         save();
+        progress.line(`${run.key}  Recovering: aborting: ${why}`);
       }
       for (let steps = 0; steps < maxStepsPerTurn && holding().includes(run); steps++) {
         const before = structuredClone(run.status);
