@@ -1,10 +1,12 @@
-// The informers the experiment controller reads from, and the ClusterView over them.
+// The informers the controllers read from, and the views over them: the experiment controller's
+// ClusterView and the schedule controller's ScheduleView.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ChaosPolicySpec } from '../api/types.generated.ts';
 import type { InjectionObservation } from '../core/experiment/agent-reports.ts';
 import { runStateOf } from '../core/experiment/run-state.ts';
 import type { ObservedExperiment } from '../core/experiment/types.ts';
 import { workloadKey } from '../core/pod-candidates.ts';
+import type { ObservedRun, ScheduleObject } from '../core/schedule/types.ts';
 import { type ClusterView, observeRevision } from '../experiments/observe.ts';
 import { type InjectionRecord, summarizeInjection } from '../kube/injection-summary.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
@@ -12,7 +14,14 @@ import { kubeListWatch } from '../kube/list-watch.ts';
 import { type ResourceRef, resources } from '../kube/paths.ts';
 import { type PodRecord, summarizePod } from '../kube/pod-summary.ts';
 import type { PolicySource } from '../policy-sources/policy-source.ts';
-import { type Clock, InformerGroup, ResilientInformer, type RuntimeLogger } from '../runtime/index.ts';
+import {
+  type Clock,
+  controllerOwnerUid,
+  InformerGroup,
+  ResilientInformer,
+  type RuntimeLogger,
+} from '../runtime/index.ts';
+import type { ScheduleView } from '../schedules/reconciler.ts';
 import {
   type ApplicationRecord,
   applicationsResource,
@@ -23,6 +32,10 @@ import {
 /** An experiment as the cache holds it. */
 export type CachedExperiment = ObservedExperiment['experiment'] & KubernetesObject;
 type Experiment = CachedExperiment;
+/** A schedule as the cache holds it. */
+export type CachedSchedule = ScheduleObject & KubernetesObject;
+/** A run's controller owner reference to its schedule. */
+const scheduleOwnerUid = controllerOwnerUid('ChaosSchedule');
 type Labelled = KubernetesObject & { metadata?: { labels?: Record<string, string> } };
 type Policy = KubernetesObject & { spec?: ChaosPolicySpec };
 
@@ -50,8 +63,9 @@ export interface ClusterCachesOptions {
   argocdNamespace?: string;
 }
 
-export class ClusterCaches implements ClusterView {
+export class ClusterCaches implements ClusterView, ScheduleView {
   readonly experiments: InformerGroup<Experiment>;
+  readonly schedules: InformerGroup<CachedSchedule>;
   readonly pods: InformerGroup<PodRecord>;
   readonly namespaces: ResilientInformer<Labelled>;
   readonly nodes: ResilientInformer<Labelled>;
@@ -100,7 +114,18 @@ export class ClusterCaches implements ClusterView {
         active: (experiment: Experiment) => (runStateOf(experiment) === 'running' ? ['yes'] : []),
         // Runs held back by a temporary guardrail, woken when another run finishes.
         waiting: (experiment: Experiment) => (runStateOf(experiment) === 'waiting' ? ['yes'] : []),
+        // The runs a schedule owns, by the schedule's UID (its controller owner reference).
+        schedule: (experiment: Experiment) => {
+          const uid = scheduleOwnerUid(experiment);
+          return uid ? [uid] : [];
+        },
       },
+    });
+    this.schedules = namespaced<CachedSchedule>('chaosschedules', resources.schedules);
+    this.schedules.addHandlers({
+      onAdd: (schedule) => this.scheduleRevision(schedule),
+      onUpdate: (_before, schedule) => this.scheduleRevision(schedule),
+      onDelete: (schedule) => this.#revisions.forget(schedule.metadata?.uid),
     });
     // A generation's revision is looked up when it arrives, before a later sync can restamp it.
     this.experiments.addHandlers({
@@ -148,6 +173,7 @@ export class ClusterCaches implements ClusterView {
   }[] {
     return [
       this.experiments,
+      this.schedules,
       this.pods,
       this.namespaces,
       this.nodes,
@@ -198,6 +224,16 @@ export class ClusterCaches implements ClusterView {
     return this.experiments
       .list()
       .filter((e) => e.status?.conditions?.find((c) => c.type === 'Succeeded')?.status === 'Unknown');
+  }
+
+  /** The ChaosExperiments a schedule created and still owns, including those being deleted. */
+  runsOwnedBy(scheduleUid: string): ObservedRun[] {
+    return this.experiments.byIndex('schedule', scheduleUid) as ObservedRun[];
+  }
+
+  /** The revision of the schedule's current spec: a stamped annotation, else the Argo CD sync that applied it. */
+  scheduleRevision(schedule: ScheduleObject): string | undefined {
+    return this.experimentRevision(schedule as unknown as ObservedExperiment['experiment']);
   }
 
   injectionsOwnedBy(experimentUid: string): Map<string, InjectionObservation> {

@@ -23,6 +23,7 @@ import { type Clock, LeaderElector, systemClock } from '../runtime/index.ts';
 import { ClusterCaches } from './cluster-caches.ts';
 import { experimentController } from './experiment-controller.ts';
 import { type HealthServer, startHealthServer } from './health-server.ts';
+import { scheduleController } from './schedule-controller.ts';
 
 export interface ControllerManagerOptions {
   kubeConfig: KubeConfig;
@@ -119,7 +120,7 @@ export class ControllerManager {
     const runtime = { clock, logger: options.logger, metrics: this.metrics };
     this.controllers = [
       defineController(experimentController(wiring), runtime),
-      // A second controller is one more line: defineController(scheduleController(wiring), runtime).
+      defineController(scheduleController(wiring), runtime),
     ];
   }
 

@@ -129,6 +129,15 @@ export function controllerOwnerName(
   return (child) => child.metadata?.ownerReferences?.find((o) => o.controller && o.kind === kind)?.name;
 }
 
+/** The UID in a controller owner reference of `kind`: an index of children by owner (the name may be reused). */
+export function controllerOwnerUid(
+  kind: string,
+): (child: {
+  metadata?: { ownerReferences?: { kind: string; uid: string; controller?: boolean }[] };
+}) => string | undefined {
+  return (child) => child.metadata?.ownerReferences?.find((o) => o.controller && o.kind === kind)?.uid;
+}
+
 /** A watch on informer changes: `map` says which keys (or objects) each change wakes. */
 export function watchChanges<S extends KubeObject>(
   source: Watchable<S>,

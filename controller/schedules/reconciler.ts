@@ -1,7 +1,9 @@
 // The ChaosSchedule reconciler: observe (caches) → decide (core planSchedule) → act (create or
 // delete runs) → one status write → events. Written against injected interfaces (the caches, the
-// writers, the clock), so any runtime can host it: a key in, a requeueAfter out (the next fire
-// time, so there is no polling). Finalizer first; its removal is the very last write.
+// writers, the clock) and run by the controller runtime (manager/schedule-controller.ts): a key in,
+// a requeueAfter out (the next fire time, so there is no polling). It reads the schedule through
+// `context.get` and remembers its writes in `context.written` (the runtime's written-object
+// overlay). Finalizer first; its removal is the very last write.
 import { apiVersion } from '../../schemas/kinds.ts';
 import { scheduleFinalizer } from '../api/contract.ts';
 import type { ChaosPolicySpec } from '../api/types.generated.ts';
@@ -16,7 +18,8 @@ import type {
 } from '../core/schedule/types.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { RunClient, ScheduleWriter } from '../kube/schedule-api.ts';
-import { WrittenObjects } from '../runtime/written-objects.ts';
+import type { ControllerContext, ControllerReconciler } from '../runtime/controller.ts';
+import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 
 export interface ScheduleView {
   /** The ChaosExperiments whose controller owner reference names this schedule UID, as the cache shows them. */
@@ -28,27 +31,30 @@ export interface ScheduleView {
 }
 
 export interface ScheduleReconcilerOptions {
-  getSchedule(key: string): ScheduleObject | undefined;
   view: ScheduleView;
   writer: ScheduleWriter;
   runs: RunClient;
   events: EventRecorder;
   controllerNamespace: string;
   now: () => Date;
+  /**
+   * Crash points for restart-safety tests (runtime/failpoints.ts): schedule.after-finalizer,
+   * schedule.after-an-action (after each run created or deleted), schedule.after-status.
+   */
+  failpoint?: Failpoint;
 }
 
-export type ScheduleReconciler = (
-  key: string,
-  context?: { signal?: AbortSignal },
-) => Promise<{ requeueAfter: number } | undefined>;
+type Overlay = Pick<ControllerContext<ScheduleObject>, 'get' | 'written'>;
 
 /** "Right away": requeueAfter 0 would mean "not at all". */
 const soon = 1;
 /** Finalizer, then the first run: steps that follow each other run in one reconcile, bounded. */
 const maxStepsPerReconcile = 4;
 
-export function createScheduleReconciler(options: ScheduleReconcilerOptions): ScheduleReconciler {
-  const written = new WrittenObjects<ScheduleObject>();
+export function createScheduleReconciler(
+  options: ScheduleReconcilerOptions,
+): ControllerReconciler<ScheduleObject> {
+  const failpoint = options.failpoint ?? noFailpoints;
   const runOverlay = new RunOverlay();
 
   function observe(schedule: ScheduleObject): ObservedSchedule {
@@ -83,6 +89,7 @@ export function createScheduleReconciler(options: ScheduleReconcilerOptions): Sc
   async function step(
     key: string,
     schedule: ScheduleObject,
+    { written }: Overlay,
   ): Promise<{ next: ScheduleObject } | { done: number | undefined }> {
     const { namespace = 'default', name, resourceVersion = '', uid } = schedule.metadata;
     const plan = planSchedule(observe(schedule));
@@ -97,9 +104,13 @@ export function createScheduleReconciler(options: ScheduleReconcilerOptions): Sc
         metadata: { ...schedule.metadata, finalizers, resourceVersion: result.resourceVersion },
       };
       written.remember(key, resourceVersion, next);
+      failpoint('schedule.after-finalizer');
       return { next };
     }
-    for (const action of plan.actions) await perform(action, schedule);
+    for (const action of plan.actions) {
+      await perform(action, schedule);
+      if (action.type === 'createRun' || action.type === 'deleteRun') failpoint('schedule.after-an-action');
+    }
 
     let current = schedule;
     if (!finalizerAction) {
@@ -117,6 +128,7 @@ export function createScheduleReconciler(options: ScheduleReconcilerOptions): Sc
           status: plan.status,
         };
         written.remember(key, resourceVersion, current);
+        failpoint('schedule.after-status');
       }
     }
     // Events are best effort and never hold the schedule up.
@@ -163,14 +175,14 @@ export function createScheduleReconciler(options: ScheduleReconcilerOptions): Sc
     }
   }
 
-  return async (key) => {
-    let schedule = written.resolve(key, options.getSchedule(key));
+  return async (key, context) => {
+    let schedule = context.get(key);
     if (!schedule) {
-      written.forget(key);
+      context.written.forget(key);
       return undefined;
     }
     for (let steps = 0; steps < maxStepsPerReconcile; steps++) {
-      const result = await step(key, schedule);
+      const result = await step(key, schedule, context);
       if ('done' in result) return result.done === undefined ? undefined : { requeueAfter: result.done };
       schedule = result.next;
     }

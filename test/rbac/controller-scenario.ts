@@ -1,6 +1,8 @@
 // What the controller does in a cluster, in a few seconds: it elects itself leader on its Lease, reads
 // Argo CD Applications (--argocd-namespace), runs a podKill whose hypothesis probes a Deployment, and a
 // networkLoss handed to a node agent (played by the test through the admin's JS API) and taken back.
+// The schedule controller, under the same identity, creates a run at a fire time, and when the
+// schedule is deleted deletes its runs and releases its finalizer.
 import { Writable } from 'node:stream';
 import { ControllerManager } from '../../controller/manager/controller-manager.ts';
 import { createLogger } from '../../controller/observability/logger.ts';
@@ -10,6 +12,26 @@ import { waitFor } from '../support/wait.ts';
 import type { Scenario } from './least-privilege.ts';
 
 const INJECTIONS = { apiVersion: 'chaoscraft.io/v1alpha1', kind: 'ChaosInjection' };
+const SCHEDULE = {
+  apiVersion: 'chaoscraft.io/v1alpha1',
+  kind: 'ChaosSchedule',
+  namespace: 'shop',
+  name: 'every',
+};
+
+/** Fires every second; keeps no finished run, so the first one is deleted for history at once. */
+export function everySecond() {
+  return {
+    ...SCHEDULE,
+    metadata: { name: SCHEDULE.name, namespace: SCHEDULE.namespace },
+    spec: {
+      schedule: '@every 1s',
+      successfulHistoryLimit: 0,
+      failedHistoryLimit: 0,
+      template: { spec: experiment('run', { duration: '1s' }).spec },
+    },
+  };
+}
 
 type Injection = {
   metadata: { namespace: string; name: string; finalizers?: string[]; deletionTimestamp?: string };
@@ -64,7 +86,7 @@ export function quietLogger() {
 
 export const controllerScenario: Scenario = {
   process: 'controller',
-  timeoutMs: 15_000,
+  timeoutMs: 20_000,
   async startServer() {
     const server = await startCluster({ replicas: 3 });
     server.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });
@@ -95,6 +117,7 @@ export const controllerScenario: Scenario = {
         experiment('kill', { hypothesis: { probes: [probeOfDeployment] }, faults: [{ podKill: {} }] }),
       );
       server.create(experiment('loss', { faults: [{ networkLoss: { percent: 50 } }] }));
+      server.create(everySecond());
       await started;
       await waitFor({
         condition: () => {
@@ -103,6 +126,25 @@ export const controllerScenario: Scenario = {
         },
         what: 'both experiments to finish',
         timeoutMs: 12_000,
+      });
+      // A run the schedule created, then the schedule's deletion: its runs go, then its finalizer.
+      await waitFor({
+        condition: () => {
+          if (stopped) throw new Error('stopped');
+          return (server.get(SCHEDULE) as { status?: { lastScheduleTime?: string } })?.status
+            ?.lastScheduleTime;
+        },
+        what: 'the schedule to create a run',
+        timeoutMs: 5_000,
+      });
+      server.delete(SCHEDULE);
+      await waitFor({
+        condition: () => {
+          if (stopped) throw new Error('stopped');
+          return server.get(SCHEDULE) === undefined;
+        },
+        what: 'the deleted schedule to remove its runs and go',
+        timeoutMs: 10_000,
       });
       // The leader renews its Lease (an update) while it runs.
       await new Promise((resolve) => setTimeout(resolve, 300));

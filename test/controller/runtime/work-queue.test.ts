@@ -87,6 +87,29 @@ describe('WorkQueue', () => {
     assert.equal(queue.delayedCount(), 0);
   });
 
+  test('addAfter: one timer for the nearest deadline across all keys (1,000 schedules, one timer)', async () => {
+    const { clock, queue } = newQueue();
+    // 1,000 keys, each due at its own second: the queue holds one timer, for the earliest of them.
+    for (let i = 1_000; i >= 1; i--) queue.addAfter(`ns/s${i}`, i * 1000);
+    assert.equal(clock.pendingTimers(), 1);
+    assert.equal(clock.nextDueAt(), clock.now() + 1000);
+    assert.equal(queue.delayedCount(), 1_000);
+    await clock.advance(1000);
+    assert.equal(await queue.get(), 'ns/s1');
+    assert.equal(clock.pendingTimers(), 1, 'the timer moved on to the next deadline');
+    assert.equal(clock.nextDueAt(), clock.now() + 1000);
+    // A later deadline for a waiting key changes nothing; an earlier one re-arms the one timer.
+    queue.addAfter('ns/s500', 10_000_000);
+    queue.addAfter('ns/s999', 10);
+    assert.equal(clock.pendingTimers(), 1);
+    assert.equal(clock.nextDueAt(), clock.now() + 10);
+    await clock.advance(10);
+    assert.equal(await queue.get(), 'ns/s999');
+    await clock.advance(1_000_000);
+    assert.equal(queue.len(), 998, 'every other schedule came due, each once');
+    assert.equal(clock.pendingTimers(), 0);
+  });
+
   test('addAfter with a zero delay adds at once', () => {
     const { queue } = newQueue();
     queue.addAfter('ns/a', 0);

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scheduleFinalizer } from '../../../controller/api/contract.ts';
 import type { ObservedRun, RunManifest, ScheduleObject } from '../../../controller/core/schedule/types.ts';
+import { defineController } from '../../../controller/runtime/controller.ts';
+import { FakeClock, silentLogger } from '../../../controller/runtime/index.ts';
 import { createScheduleReconciler } from '../../../controller/schedules/reconciler.ts';
 import { template } from '../core/schedule/world.ts';
 
@@ -36,7 +38,6 @@ function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
     cache = { schedule: structuredClone(server.schedule), runs: structuredClone([...server.runs.values()]) };
   };
   const reconcile = createScheduleReconciler({
-    getSchedule: () => cache.schedule,
     view: {
       runsOwnedBy: () => cache.runs,
       policies: () => [],
@@ -79,10 +80,19 @@ function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
     controllerNamespace: 'chaoscraft-system',
     now: () => now,
   });
+  // Run by the controller runtime, whose written-object overlay (context.get) covers the cache's lag.
+  const controller = defineController<ScheduleObject>(
+    {
+      name: 'chaosschedule',
+      for: { getByKey: () => cache.schedule, list: () => [cache.schedule], addHandlers: () => undefined },
+      reconcile,
+    },
+    { clock: new FakeClock(), logger: silentLogger },
+  );
   return {
     server,
     sync,
-    reconcile: () => reconcile('shop/nightly'),
+    reconcile: () => controller.reconcile('shop/nightly'),
     at: (time: string) => {
       now = new Date(time);
     },
