@@ -8,7 +8,7 @@
 import { RepositoryError } from '../../gitops/repository/errors.ts';
 import { manifestExtensions, openRepository } from '../../gitops/repository/open-repository.ts';
 import type { GitRepository } from '../../gitops/repository/types.ts';
-import type { ChaosExperimentSpec } from '../api/types.generated.ts';
+import type { ChaosExperimentSpec, ChaosScheduleSpec } from '../api/types.generated.ts';
 import type { Diagnostic } from '../manifests/diagnostic.ts';
 import { decodeManifestBytes } from '../manifests/read-source.ts';
 import { validateText } from '../manifests/validate.ts';
@@ -23,9 +23,17 @@ export interface ExperimentManifest {
   file: string;
 }
 
+export interface ScheduleManifest {
+  namespace: string;
+  name: string;
+  spec: ChaosScheduleSpec;
+  file: string;
+}
+
 export interface RepoSnapshot {
   commit: string;
   experiments: ExperimentManifest[];
+  schedules: ScheduleManifest[];
   policies: PolicyRead;
   /** One line per finding in a manifest file (file:line: field: message). */
   problems: string[];
@@ -92,6 +100,7 @@ export async function readSnapshot(options: {
   }
   const problems: string[] = [];
   const experiments: ExperimentManifest[] = [];
+  const schedules: ScheduleManifest[] = [];
   for (const file of files) {
     const read = decodeManifestBytes({ file: file.path, bytes: await repository.readBlob(file.headOid!) });
     if (!read.ok) {
@@ -101,6 +110,14 @@ export async function readSnapshot(options: {
     const report = validateText({ file: file.path, text: read.text });
     problems.push(...report.diagnostics.filter((d) => d.severity === 'error').map(describe));
     for (const object of report.validObjects) {
+      if (object.kind === 'ChaosSchedule') {
+        schedules.push({
+          namespace: object.namespace ?? 'default',
+          name: object.name,
+          spec: (object.object as { spec: ChaosScheduleSpec }).spec,
+          file: file.path,
+        });
+      }
       if (object.kind !== 'ChaosExperiment') continue;
       experiments.push({
         namespace: object.namespace ?? 'default',
@@ -111,5 +128,5 @@ export async function readSnapshot(options: {
     }
   }
   const policies = await readGitPolicies({ repository, commit, path: options.path });
-  return { commit, experiments, policies, problems };
+  return { commit, experiments, schedules, policies, problems };
 }

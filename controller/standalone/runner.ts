@@ -4,7 +4,7 @@
  * commit as guardrails (a `suspend: true` committed stops every run within one poll). State lives in the
  * state directory (state-store.ts); a runner started again continues every run where it stopped.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ChaosPolicySpec } from '../api/types.generated.ts';
 import { setCondition } from '../core/conditions.ts';
@@ -25,6 +25,7 @@ import {
 } from './repo-reader.ts';
 import { appendGitNote, noteText, writeReports } from './results.ts';
 import { continueRun, type StepContext, stepRun } from './run-step.ts';
+import { specHash, stepSchedule, syncSchedule } from './schedules.ts';
 import { loadState, type RunState, type StandaloneState, saveState } from './state-store.ts';
 
 export interface RunnerOptions {
@@ -60,10 +61,6 @@ const rootKinds = new Set([
 ]);
 
 const maxStepsPerTurn = 12;
-
-function specHash(spec: unknown): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -159,7 +156,16 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
       }
     }
     for (const run of Object.values(state.runs)) {
-      if (!seen.has(run.key) && !run.deleting) run.deleting = new Date().toISOString();
+      // A schedule's run is the schedule's to delete.
+      if (!seen.has(run.key) && !run.deleting && !run.owner) run.deleting = new Date().toISOString();
+    }
+    const schedules = new Set<string>();
+    for (const manifest of snapshot.schedules) {
+      schedules.add(`${manifest.namespace}/${manifest.name}`);
+      syncSchedule(state, manifest, snapshot.commit, new Date());
+    }
+    for (const schedule of Object.values(state.schedules ?? {})) {
+      if (!schedules.has(schedule.key) && !schedule.deleting) schedule.deleting = new Date().toISOString();
     }
     save();
   }
@@ -286,6 +292,12 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
     if (Date.now() - lastPoll >= options.intervalMs) await poll();
     if (options.once && !readOnce && result.unreadable) break;
     let wake = options.intervalMs;
+    for (const schedule of Object.values(state.schedules ?? {})) {
+      const step = stepSchedule({ schedule, state, policies, now: new Date(), say: progress.line });
+      if (step.forget) delete state.schedules![schedule.key];
+      if (step.requeueAfterMs !== undefined) wake = Math.min(wake, step.requeueAfterMs);
+      save();
+    }
     for (const run of Object.values(state.runs)) {
       if (options.signal.aborted) break;
       wake = Math.min(wake, await turn(run));

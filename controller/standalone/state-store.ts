@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { ChaosExperimentSpec, ChaosExperimentStatus } from '../api/types.generated.ts';
 import type { InjectionRecord } from '../faults/fault.ts';
 import type { HostTarget } from './host-targets.ts';
+import type { ScheduleState } from './schedules.ts';
 
 /** One fault on one target, as the runner must know it after a crash. */
 export interface FaultAttempt {
@@ -47,11 +48,16 @@ export interface RunState {
   targets?: Record<string, HostTarget>;
   /** The run whose report was written last, so a report is written once per run. */
   reported?: string;
+  /** The UID of the ChaosSchedule that created this run, if one did. */
+  owner?: string;
+  annotations?: Record<string, string>;
+  createdAt?: string;
 }
 
 export interface StandaloneState {
   version: 1;
   runs: Record<string, RunState>;
+  schedules?: Record<string, ScheduleState>;
 }
 
 export class StateLockedError extends Error {

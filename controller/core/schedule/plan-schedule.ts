@@ -127,6 +127,7 @@ export function planSchedule(observed: ObservedSchedule): SchedulePlan {
     scheduleName: metadata.name,
     template: spec.template.spec,
     policy: observed.policy,
+    ...(observed.mode ? { mode: observed.mode } : {}),
   };
   const verdict = judgeScheduledRun({ ...judged, at: observed.now });
   if (verdict.verdict === 'refuse')

@@ -2,7 +2,7 @@
 // for the template without targets, and what becomes of a run a guardrail holds back. The
 // controller asks at the moment a run is due; the PR plan asks for each of the next fire times.
 import type { ChaosExperimentSpec } from '../../api/types.generated.ts';
-import { admitRun, type RefusalReason, type WaitReason } from '../experiment/admit-run.ts';
+import { admitRun, type RefusalReason, type RunMode, type WaitReason } from '../experiment/admit-run.ts';
 import type { GuardrailVerdict, PolicyInput } from '../policy.ts';
 
 export type RunVerdict =
@@ -19,6 +19,8 @@ export function judgeScheduledRun(options: {
   template: ChaosExperimentSpec;
   policy: Omit<PolicyInput, 'experiment' | 'targets' | 'now'>;
   at: Date;
+  /** A cluster (the default) or standalone mode (admit-run.ts). */
+  mode?: RunMode;
 }): RunVerdict {
   const admission = admitRun({
     experiment: { namespace: options.namespace, name: options.scheduleName, spec: options.template },
@@ -27,6 +29,7 @@ export function judgeScheduledRun(options: {
     policy: { ...options.policy, activeExperiments: undefined },
     seed: options.scheduleName,
     now: options.at,
+    ...(options.mode ? { mode: options.mode } : {}),
   });
   switch (admission.decision) {
     case 'refuse':

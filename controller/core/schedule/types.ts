@@ -52,6 +52,8 @@ export interface ObservedSchedule {
   policy: Omit<PolicyInput, 'experiment' | 'targets' | 'now'>;
   /** The Git commit the schedule's current spec came from, when the edges can tell. */
   revision?: string;
+  /** A cluster (the default) or standalone mode: what the template's selector may select. */
+  mode?: 'cluster' | 'standalone';
   now: Date;
 }
 
