@@ -120,6 +120,15 @@ const mutants: Mutant[] = [
     replace: 'for (const field of [] as const) {',
     tests: ['test/controller/core/experiment/guardrails-lifecycle.test.ts'],
   },
+  {
+    id: 'standalone-effect-before-record',
+    removes:
+      'standalone mode saves the record of a fault attempt before its effect, so a restart never repeats a one-shot fault',
+    file: 'controller/standalone/run-step.ts',
+    find: 'context.save();\n      const outcome = await context.session.apply({',
+    replace: 'const outcome = await context.session.apply({',
+    tests: ['test/controller/standalone/restart-safety.test.ts'],
+  },
 ];
 
 const root = join(import.meta.dirname, '..');

@@ -39,10 +39,20 @@ export function parseLocation(repo: string): RepoLocation {
         `--repo ${repo.split(':')[0]}:// is not supported; give a local path or an https:// URL`,
       );
     }
+    let url: URL;
     try {
-      new URL(repo);
+      url = new URL(repo);
     } catch {
       throw new UsageError('--repo is not a valid URL');
+    }
+    // Whoever can change what is read can run faults here: plain http only from this machine.
+    if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+      throw new UsageError(
+        `--repo: experiments are read over https only (plain http only from this machine), not from ${url.host}`,
+      );
+    }
+    if (url.username || url.password) {
+      throw new UsageError('--repo: the URL carries credentials; they would be logged, so they are refused');
     }
     return { url: repo };
   }

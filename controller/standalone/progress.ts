@@ -10,6 +10,11 @@ import type { RunState } from './state-store.ts';
 
 export interface Progress {
   line(text: string): void;
+  /**
+   * On a terminal, redraws one status line below the others: a bar for each run with faults in place
+   * and its time left. Plain output has none.
+   */
+  tick(runs: readonly RunState[]): void;
   /** A step of a run, printed when the run's Succeeded reason or a probe outcome changed. */
   run(run: RunState, before: RunState['status']): void;
 }
@@ -31,9 +36,41 @@ export function createProgress(options: {
 }): Progress {
   const paint = (colour: keyof typeof colours, text: string) =>
     options.plain ? text : `${colours[colour]}${text}${colours.reset}`;
-  const line = (text: string) => options.write(`${clock(options.now())}  ${text}\n`);
+  let barShown = false;
+  const clearBar = () => {
+    if (barShown) options.write('\r\x1b[K');
+    barShown = false;
+  };
+  const line = (text: string) => {
+    clearBar();
+    options.write(`${clock(options.now())}  ${text}\n`);
+  };
   return {
     line,
+    tick(runs) {
+      if (options.plain) return;
+      const bars: string[] = [];
+      for (const run of runs) {
+        const reason = findCondition(run.status.conditions, 'Succeeded')?.reason;
+        if (reason !== 'Running' || !run.status.injectedTime) continue;
+        const total = parseDuration(run.spec.duration);
+        const elapsed = options.now().getTime() - Date.parse(run.status.injectedTime);
+        const share = Math.min(1, Math.max(0, elapsed / total));
+        const filled = Math.round(share * 20);
+        const left = Math.max(0, Math.round((total - elapsed) / 1000));
+        const probes = (run.status.probes ?? [])
+          .filter((p) => p.phase === 'during')
+          .map((p) => `${p.name} ${p.outcome}`);
+        bars.push(
+          `${run.name} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${left}s left${probes.length ? `, ${probes.join(', ')}` : ''}`,
+        );
+      }
+      clearBar();
+      if (bars.length) {
+        options.write(bars.join('  |  ').slice(0, 200));
+        barShown = true;
+      }
+    },
     run(run, before) {
       const name = `${run.namespace}/${run.name}`;
       const was = findCondition(before.conditions, 'Succeeded');

@@ -223,6 +223,10 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
   /** Steps one run until it waits for time to pass; returns when to come back (ms from now). */
   async function turn(run: RunState): Promise<number> {
     let wait = options.intervalMs;
+    // A finished run changes only with its spec (a new generation) or when it is deleted.
+    const finishedNow =
+      runStateOf({ metadata: { generation: run.generation }, status: run.status }) === 'finished';
+    if (finishedNow && !run.deleting && run.reported === `${run.uid}/${run.generation}`) return wait;
     for (let steps = 0; steps < maxStepsPerTurn; steps++) {
       const before = structuredClone(run.status);
       const ctx = context(run);
@@ -312,7 +316,9 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
       });
       if (done && holding().length === 0) break;
     }
-    await sleep(Math.min(wake, options.intervalMs - (Date.now() - lastPoll)), options.signal);
+    progress.tick(holding());
+    // On a terminal the bar moves at least once a second.
+    await sleep(Math.min(wake, options.intervalMs - (Date.now() - lastPoll), 1000), options.signal);
   }
   if (options.signal.aborted) await stopAll('chaoscraft standalone was stopped; every fault is recovered');
   save();

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createGitRepository, startGitHttpServer } from '../../support/git-http-server.ts';
 import {
   createNetns,
   experiment,
@@ -92,6 +93,42 @@ describe('chaoscraft standalone', () => {
     assert.doesNotMatch(again.output(), /Injecting/);
   });
 
+  test('a repository read over http from a Git server: cloned into the state directory, the run goes through, no git note', async () => {
+    const sleeper = startSleeper();
+    cleanups.push(() => sleeper.child.kill('SIGKILL'));
+    const workspace = makeRepo({ 'x.yaml': 'a: 1\n' });
+    cleanups.push(workspace.remove);
+    const served = await createGitRepository({ root: workspace.dir, name: 'chaos' });
+    await served.writeFiles({
+      files: {
+        'kill.yaml': experiment({
+          name: 'over-http',
+          selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+          fault: killFault,
+          duration: '1s',
+        }),
+      },
+    });
+    await served.commit({ message: 'an experiment' });
+    const server = await startGitHttpServer({ root: workspace.dir });
+    cleanups.push(() => void server.close());
+    const runner = startRunner({
+      args: [
+        '--repo',
+        `${server.url}/chaos`,
+        '--state-dir',
+        workspace.stateDir,
+        '--interval',
+        '1s',
+        '--once',
+      ],
+    });
+    assert.equal((await runner.exited).code, 0, runner.output());
+    assert.match(runner.output(), /default\/over-http {2}PASSED Completed/);
+    assert.doesNotMatch(runner.output(), /git note/);
+    assert.equal(sleeper.alive(), false);
+  });
+
   test('an invalid manifest and a target not found are each one message; the valid experiment still runs', async () => {
     const sleeper = startSleeper();
     cleanups.push(() => sleeper.child.kill('SIGKILL'));
@@ -153,6 +190,12 @@ describe('chaoscraft standalone', () => {
     assert.equal(
       bad.output().trim().split('\n')[0],
       'chaoscraft standalone: --repo ftp:// is not supported; give a local path or an https:// URL',
+    );
+    const plain = startRunner({ args: ['--repo', 'http://example.com/chaos.git', '--once'] });
+    assert.equal((await plain.exited).code, 2);
+    assert.match(
+      plain.output(),
+      /experiments are read over https only \(plain http only from this machine\), not from example.com/,
     );
     const port = await closedPort();
     const repo = makeRepo({ 'x.yaml': 'a: 1\n' });
