@@ -39,7 +39,8 @@ export function syncSchedule(
   revision: string,
   now: Date,
 ): void {
-  const schedules = (state.schedules ??= {});
+  state.schedules ??= {};
+  const schedules = state.schedules;
   const key = `${manifest.namespace}/${manifest.name}`;
   const hash = specHash(manifest.spec);
   const known = schedules[key];
