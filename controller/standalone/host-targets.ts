@@ -67,9 +67,10 @@ export async function findProcesses(selector: ProcessSelector): Promise<HostTarg
     pids = await listCgroupPids({ cgroupPath: dir, recursive: true });
   } else pids = await listPids();
   const pattern = selector.commandPattern === undefined ? undefined : new RegExp(selector.commandPattern);
+  const protectedPids = await ownAncestry();
   const found: HostTarget[] = [];
   for (const pid of [...new Set(pids)].sort((a, b) => a - b)) {
-    if (pid === process.pid) continue;
+    if (protectedPids.has(pid)) continue;
     const stat = await readProcessStat({ pid });
     if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
     if (selector.names && !selector.names.includes(stat.comm)) continue;
@@ -91,6 +92,20 @@ export async function findProcesses(selector: ProcessSelector): Promise<HostTarg
     });
   }
   return found;
+}
+
+/**
+ * PIDs no selector may hit: init, this runner, and the processes that started it (its shell, its
+ * supervisor), so a broad pattern never takes down the runner that must recover the faults.
+ */
+async function ownAncestry(): Promise<Set<number>> {
+  const pids = new Set([1, process.pid]);
+  let pid = process.ppid;
+  for (let depth = 0; depth < 64 && pid > 1 && !pids.has(pid); depth++) {
+    pids.add(pid);
+    pid = (await readProcessStat({ pid }))?.ppid ?? 0;
+  }
+  return pids;
 }
 
 function isInside(path: string | undefined, root: string): boolean {
