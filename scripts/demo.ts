@@ -123,6 +123,33 @@ async function stopSupervisor(child: ChildProcess): Promise<void> {
 
 let exitCode = 0;
 let supervisor: ChildProcess | undefined;
+let runnerStarted = false;
+let cleaning: Promise<void> | undefined;
+
+/** Stops the service and removes what the demo made; once, however often it is asked. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    if (supervisor) await stopSupervisor(supervisor);
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        cleanup();
+      } catch (error) {
+        cleanedUp = false;
+        process.stderr.write(`demo: cleanup: ${(error as Error).message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+// Ctrl-C before the experiments start still removes what was made; once they run, the runner
+// handles it (recovering every fault first) and the demo cleans up after it.
+const onInterrupt = () => {
+  if (runnerStarted) return;
+  void cleanUp().then(() => process.exit(130));
+};
+process.on('SIGINT', onInterrupt);
+process.on('SIGTERM', onInterrupt);
 try {
   say('ChaosCraft standalone: experiments from a Git repository, run on this machine');
   const port = await freePort();
@@ -143,6 +170,7 @@ try {
   process.stdout.write(`Git repository ${repo} holds ${files.join(', ')}.\n`);
 
   say(`chaoscraft standalone --repo ${repo} --interval 1s --once`);
+  runnerStarted = true;
   const code = await run(
     ['standalone', '--repo', repo, '--state-dir', join(dir, 'state'), '--interval', '1s', '--once'],
     io,
@@ -166,15 +194,9 @@ try {
   process.stderr.write(`demo: ${(error as Error).message}\n`);
   exitCode = 1;
 } finally {
-  if (supervisor) await stopSupervisor(supervisor);
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      cleanup();
-    } catch (error) {
-      cleanedUp = false;
-      process.stderr.write(`demo: cleanup: ${(error as Error).message}\n`);
-    }
-  }
+  await cleanUp();
+  process.off('SIGINT', onInterrupt);
+  process.off('SIGTERM', onInterrupt);
   if (cleanedUp) {
     process.stdout.write(
       `\nStopped the service${root ? `, removed network namespace ${id} and cgroup /${id}` : ''}; nothing is left running.\n`,
