@@ -21,6 +21,10 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./agent-command.ts')).agentCommand,
     summary: 'run the node agent that applies ChaosInjections',
   },
+  standalone: {
+    load: async () => (await import('./standalone-command.ts')).standaloneCommand,
+    summary: 'run experiments from a Git repository on this host, without Kubernetes',
+  },
   gitops: {
     load: async () => (await import('./gitops-command.ts')).gitopsCommand,
     summary: 'publish PR plans and post experiment results to GitHub',

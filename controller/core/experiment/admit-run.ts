@@ -35,7 +35,14 @@ export interface AdmissionInput {
   /** Seeds the target draw: the same seed always chooses the same targets. */
   seed: string;
   now: Date;
+  /**
+   * Where the run happens: a cluster (pods; the default) or standalone mode (processes and network
+   * namespaces of one host). Each refuses the selectors and faults only the other can carry out.
+   */
+  mode?: RunMode;
 }
+
+export type RunMode = 'cluster' | 'standalone';
 
 interface Judged {
   verdicts: GuardrailVerdict[];
@@ -80,7 +87,8 @@ export function admitRun(input: AdmissionInput): Admission {
     problems,
   });
   // The guardrails are judged for an invalid spec too, so a plan can show everything at once.
-  const specProblems = [...checkSpec(spec), ...clusterProblems(spec)];
+  const modeProblems = input.mode === 'standalone' ? standaloneProblems(spec) : clusterProblems(spec);
+  const specProblems = [...checkSpec(spec), ...modeProblems];
   if (specProblems.length) return refuse('InvalidSpec', specProblems);
   const denied = verdicts.filter((v) => v.status === 'deny');
   // A final denial wins over a temporary one: waiting would never help.
@@ -170,6 +178,57 @@ function clusterProblems(spec: ChaosExperimentSpec): string[] {
   namedFaults(spec).forEach(({ kind }, index) => {
     if (unimplementedFaultKinds.includes(kind)) {
       problems.push(`spec.faults[${index}].${kind} is not implemented yet; no run can use it`);
+    }
+  });
+  return problems;
+}
+
+/** Pod selector fields: only a cluster has pods. */
+const podSelectorFields = [
+  'namespaces',
+  'labelSelector',
+  'fieldSelector',
+  'names',
+  'nodeSelector',
+  'containerNames',
+] as const;
+/** Faults that act on a network namespace; every other node fault acts on processes or their cgroup. */
+const networkFaultKinds: ReadonlySet<string> = new Set([
+  'networkLoss',
+  'networkPartition',
+  'networkLatency',
+  'networkBandwidth',
+]);
+
+/** What a spec can ask for that one host without Kubernetes cannot give. */
+function standaloneProblems(spec: ChaosExperimentSpec): string[] {
+  const problems: string[] = [];
+  const { selector } = spec;
+  for (const field of podSelectorFields) {
+    if (selector[field] !== undefined) {
+      problems.push(
+        `spec.selector.${field} selects pods, which standalone mode does not have; select spec.selector.processes or spec.selector.netns`,
+      );
+    }
+  }
+  if (selector.processes && selector.netns) {
+    problems.push('spec.selector gives both processes and netns; an experiment targets one or the other');
+  } else if (!selector.processes && !selector.netns && problems.length === 0) {
+    problems.push('spec.selector selects nothing standalone mode can target; give processes or netns');
+  }
+  namedFaults(spec).forEach(({ kind }, index) => {
+    if (isPodFaultKind(kind) || kind === 'containerKill') {
+      problems.push(
+        `spec.faults[${index}].${kind} acts on pods or containers, which standalone mode does not have`,
+      );
+    } else if (networkFaultKinds.has(kind) && selector.processes) {
+      problems.push(
+        `spec.faults[${index}].${kind} acts on a network namespace; select it with spec.selector.netns`,
+      );
+    } else if (!networkFaultKinds.has(kind) && selector.netns) {
+      problems.push(
+        `spec.faults[${index}].${kind} acts on processes; select them with spec.selector.processes`,
+      );
     }
   });
   return problems;

@@ -189,6 +189,7 @@ function startRun(step: Step): Plan {
     policy,
     seed: step.status.seed!,
     now,
+    ...(step.observed.mode ? { mode: step.observed.mode } : {}),
   });
   if (admission.decision === 'refuse') {
     step.status.startTime = now.toISOString();

@@ -49,6 +49,8 @@ export interface ObservedExperiment {
   revision?: string;
   /** The run's ChaosInjections as the cache shows them, by name (only needed during a run). */
   injections?: ReadonlyMap<string, InjectionObservation>;
+  /** A cluster (the default) or standalone mode: what the selector may select (admit-run.ts). */
+  mode?: 'cluster' | 'standalone';
   /** Agent and recovery timeouts (defaultRunTimeouts when absent). */
   timeouts?: RunTimeouts;
   now: Date;
