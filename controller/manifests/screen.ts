@@ -62,15 +62,33 @@ export function documentOverflowLine(text: string): number {
 
 /** The path to the first value nested deeper than maxNestingDepth, or undefined. Iterative. */
 export function tooDeep(value: unknown): (string | number)[] | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  // Each entry links to its parent, so a path is built only for the value that is too deep; copying
+  // the path at every step made this walk cost as much as the schema check.
+  interface Entry {
+    value: unknown;
+    depth: number;
+    key: string | number;
+    parent: Entry | undefined;
+  }
+  const stack: Entry[] = [{ value, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
+    const entry = stack.pop()!;
+    const current = entry.value;
     if (typeof current !== 'object' || current === null) continue;
-    if (path.length >= maxNestingDepth) return path;
-    const children: [string | number, unknown][] = Array.isArray(current)
-      ? current.map((item, i) => [i, item])
-      : Object.entries(current);
-    for (const [key, item] of children) stack.push({ value: item, path: [...path, key] });
+    if (entry.depth >= maxNestingDepth) {
+      const path: (string | number)[] = [];
+      for (let at: Entry | undefined = entry; at?.parent; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+    const depth = entry.depth + 1;
+    if (Array.isArray(current)) {
+      for (let index = 0; index < current.length; index++)
+        stack.push({ value: current[index], depth, key: index, parent: entry });
+    } else {
+      for (const key in current)
+        if (Object.hasOwn(current, key))
+          stack.push({ value: (current as Record<string, unknown>)[key], depth, key, parent: entry });
+    }
   }
   return undefined;
 }

@@ -21,7 +21,11 @@ const samples: Record<string, string> = {
 
 for (const [name, text] of Object.entries({
   ...samples,
-  ...Object.fromEntries(readdirSync(examples).map((f) => [f, readFileSync(join(examples, f), 'utf8')])),
+  ...Object.fromEntries(
+    readdirSync(examples, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml'))
+      .map((entry) => [entry.name, readFileSync(join(examples, entry.name), 'utf8')]),
+  ),
 })) {
   test(`fast path agrees with the careful parser: ${name}`, () => {
     const fast = parseDocumentsFast({ text });
