@@ -37,9 +37,12 @@ type Injection = {
   metadata: { namespace: string; name: string; finalizers?: string[]; deletionTimestamp?: string };
 };
 
-/** The node agent's side, answered at once: finalizer and Injected on a new injection, Recovered on deletion. */
-export function playAgent(server: KubeApiServer): void {
-  const now = new Date().toISOString();
+/**
+ * The node agent's side, answered at once: finalizer and Injected on a new injection, Recovered on
+ * deletion. `at` is the agent's clock (a test that moves the controller's clock passes the same).
+ */
+export function playAgent(server: KubeApiServer, at: Date = new Date()): void {
+  const now = at.toISOString();
   for (const injection of server.list(INJECTIONS) as Injection[]) {
     const address = { ...INJECTIONS, namespace: injection.metadata.namespace, name: injection.metadata.name };
     const condition = (type: string, reason: string) => ({
