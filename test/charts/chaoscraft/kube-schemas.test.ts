@@ -59,8 +59,8 @@ test('the optional parts appear exactly when switched on', () => {
       .map(({ object }) => `${String(object.kind)}/${String((object.metadata as Json).name)}`)
       .sort();
   const defaults = kinds(VALUE_SETS.defaults!);
-  const everything = kinds(VALUE_SETS['everything on']!);
-  const reduced = kinds(VALUE_SETS['gitops polling, no webhook; no agent; no PDB']!);
+  const everything = kinds(VALUE_SETS.everything!);
+  const reduced = kinds(VALUE_SETS.reduced!);
   assert.ok(defaults.includes('DaemonSet/chaoscraft-agent'));
   assert.ok(defaults.includes('PodDisruptionBudget/chaoscraft-controller'));
   for (const optional of [

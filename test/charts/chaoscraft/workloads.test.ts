@@ -119,7 +119,7 @@ test('the controller: 2 replicas, leader election on, a disruption budget that k
 });
 
 test('gitops: the GitHub App secret mounted read-only as files the flags name, never in env or args', () => {
-  const values = VALUE_SETS['everything on']!;
+  const values = VALUE_SETS.everything!;
   const pod = podSpec(renderChart({ values }), 'Deployment', 'chaoscraft-gitops')!;
   const container = pod.containers[0]!;
   const volume = pod.volumes!.find(
