@@ -98,8 +98,29 @@ export function previousFireTime(options: ScheduleOptions & { at: Date }): Date 
     .toDate();
 }
 
+/** Verdicts on expressions already checked, by expression and zone: a repository repeats a few schedules. */
+const scheduleVerdicts = new Map<string, { field: 'schedule' | 'timeZone'; reason: string } | null>();
+const MAX_REMEMBERED_SCHEDULES = 1000;
+
 /** Throws ScheduleError when the schedule or time zone cannot be evaluated. */
 export function checkSchedule(options: ScheduleOptions): void {
+  const key = `${options.timeZone ?? ''}\n${options.schedule}`;
+  let verdict = scheduleVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = null;
+    try {
+      evaluateSchedule(options);
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      verdict = { field: error.field, reason: error.reason };
+    }
+    if (scheduleVerdicts.size >= MAX_REMEMBERED_SCHEDULES) scheduleVerdicts.clear();
+    scheduleVerdicts.set(key, verdict);
+  }
+  if (verdict) throw new ScheduleError(options.schedule, verdict.reason, verdict.field);
+}
+
+function evaluateSchedule(options: ScheduleOptions): void {
   // Whether the expression can fire at all does not depend on the zone (a zone only moves the times),
   // so the zone is checked by name. Parsing is enough for the expression: cron-parser refuses a day of
   // the month that no month named has (31 in February or April) when it parses, and computing a fire

@@ -11,10 +11,13 @@ const unusualSyntax = /(^|[\s[{,:-])[&*!]\S|<</m;
 const separator = /^(---|\.\.\.)(\s|$)/;
 const blankOrComment = /^\s*(#.*)?$/;
 
+/** Quoted scalars on one line: a `*` or `!` inside one (a cron schedule, a message) is text, not syntax. */
+const quotedScalar = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'/g;
+
 /** Whether the text may hold an anchor, alias, tag or merge key; the scan only runs if a marker is there. */
 function mayBeUnusual(text: string): boolean {
   const marker = text.includes('&') || text.includes('*') || text.includes('!') || text.includes('<<');
-  return marker && unusualSyntax.test(text);
+  return marker && unusualSyntax.test(text.replace(quotedScalar, '""'));
 }
 
 export function parseDocumentsFast({ text }: { text: string }): ParseResult | undefined {

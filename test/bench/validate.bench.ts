@@ -15,6 +15,25 @@ import { type Benchmark, type Figure, interleavedMs, median, percentile, round }
 const examples = ['pod-kill', 'network-loss', 'network-partition', 'cpu-stress', 'schedule', 'policy'];
 const GOAL = 2.5;
 
+/**
+ * Schedules a repository of many teams might hold: validation remembers its verdict per distinct
+ * expression, so every copy carrying the example's one schedule would measure that memory, not the check.
+ */
+const schedules = [
+  '0 10 * * 1-5',
+  '30 9 * * 1-5',
+  '0 14 * * 5',
+  '*/15 * * * *',
+  '0 */6 * * *',
+  '0 3 * * 0',
+  '15 11 1 * *',
+  '45 16 * * 2,4',
+  '@hourly',
+  '@daily',
+  '@every 30m',
+  '0 8-18/2 * * 1-5',
+];
+
 function generate(dir: string, count: number): string[] {
   const templates = examples.map((name) =>
     readFileSync(join(import.meta.dirname, `../../examples/${name}.yaml`), 'utf8'),
@@ -25,7 +44,8 @@ function generate(dir: string, count: number): string[] {
     mkdirSync(join(dir, team), { recursive: true });
     const file = join(dir, team, `manifest-${i}.yaml`);
     // Distinct names keep the files honest copies of a real repository, not one file cached.
-    writeFileSync(file, templates[i % templates.length]!.replace(/^( {2}name: )(.+)$/m, `$1$2-${i}`));
+    const text = templates[i % templates.length]!.replace(/^( {2}name: )(.+)$/m, `$1$2-${i}`);
+    writeFileSync(file, text.replace(/(schedule: )"[^"]*"/, `$1"${schedules[i % schedules.length]}"`));
     files.push(file);
   }
   return files;

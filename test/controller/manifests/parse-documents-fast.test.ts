@@ -17,6 +17,8 @@ const samples: Record<string, string> = {
     'a: true\nb: null\nc: 0x1F\nd: 1.5e3\ne: "2026-01-01"\nf: 2026-01-01\ng: .inf\nh: ~\n',
   'block scalars': 'a: |\n  line one\n  --- not a separator\nb: >-\n  folded\n  text\n',
   'document end markers': 'a: 1\n...\n---\nb: 2\n',
+  'stars and bangs inside quoted scalars':
+    'schedule: "*/15 * * * *"\nb: \'0 */6 * * *\'\nc: "!not a tag &nor an anchor"\n',
 };
 
 for (const [name, text] of Object.entries({
@@ -44,6 +46,8 @@ for (const [name, text] of Object.entries({
 
 const declined: Record<string, string> = {
   anchors: 'a: &x 1\nb: *x\n',
+  'an alias next to a quoted scalar': 'a: &x 1\nb: ["q*", *x]\n',
+  'an alias after an escaped quote': "a: &x 1\nb: \"it\\\"s\"\nc: ['don''t', *x]\n",
   tags: 'a: !!str 1\n',
   'merge keys': 'base: {a: 1}\nc:\n  <<: {a: 2}\n',
   'duplicate keys': 'a: 1\na: 2\n',
