@@ -434,6 +434,7 @@ export const FUNCTIONS: Record<string, Func> = {
   },
   toString: (value: Value) => printable(value, 'toString'),
   int: (value) => Math.trunc(Number(value ?? 0)),
+  int64: (value) => Math.trunc(Number(value ?? 0)),
   eq: (a, ...others) => others.some((b) => a === b),
   ne: (a, b) => a !== b,
   not: (value) => !truthy(value),

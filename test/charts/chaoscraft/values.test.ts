@@ -17,6 +17,10 @@ function problems(values: unknown): string[] {
 
 test('values.schema.json accepts values.yaml and every value set the tests render', () => {
   assert.deepEqual(problems(chartValues()), []);
+  assert.deepEqual(
+    problems(mergeValues(chartValues(), { global: { x: 1 }, gitops: { githubApp: { appId: 123 } } })),
+    [],
+  );
   for (const [name, values] of Object.entries(VALUE_SETS)) {
     assert.deepEqual(problems(mergeValues(chartValues(), values)), [], name);
   }
@@ -35,6 +39,7 @@ test('values.schema.json refuses unknown keys, wrong types and values the comman
     ],
     ['repository not OWNER/NAME', { gitops: { repositories: ['acme'] } }],
     ['privileged port for the receiver', { gitops: { webhook: { port: 80 } } }],
+    ['GitHub App id that is not a number', { gitops: { githubApp: { appId: 'my-app' } } }],
   ];
   for (const [why, override] of refused) {
     assert.notDeepEqual(problems(mergeValues(chartValues(), override)), [], why);

@@ -131,6 +131,18 @@ test('gitops: the GitHub App secret mounted read-only as files the flags name, n
   assert.ok(container.args!.includes(`--webhook-secret-file=${mount.mountPath}/webhook-secret`));
   assert.ok(container.args!.includes('--app-id=12345') && container.args!.includes('--installation-id=678'));
   assert.ok(!JSON.stringify(container.env ?? []).includes('secretKeyRef'));
+  const numeric = {
+    gitops: {
+      ...(values.gitops as Json),
+      githubApp: { appId: 1234567, installationId: 87654321, existingSecret: 's' },
+    },
+  };
+  const args = podSpec(renderChart({ values: numeric }), 'Deployment', 'chaoscraft-gitops')!.containers[0]!
+    .args!;
+  assert.ok(
+    args.includes('--app-id=1234567') && args.includes('--installation-id=87654321'),
+    'IDs given as numbers',
+  );
   assert.throws(
     () => renderChart({ values: { gitops: { enabled: true } } }),
     /gitops.githubApp.existingSecret/,
