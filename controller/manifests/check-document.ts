@@ -6,8 +6,8 @@ import { semanticIssuesIn } from '../api/fault-semantics.ts';
 import { manifestValidators } from '../api/validator.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import type { ParsedDocument } from './parse-documents.ts';
-import { nonFiniteNumbers, planIssues } from './plan-checks.ts';
-import { maxNestingDepth, tooDeep } from './screen.ts';
+import { nonFiniteIssues, planIssues } from './plan-checks.ts';
+import { maxNestingDepth, screenValues } from './screen.ts';
 
 export interface ManifestObject {
   kind: string;
@@ -143,7 +143,8 @@ function checkObject(file: string, document: ParsedDocument): DocumentVerdict {
     };
   }
   // Bounded before any recursive walk (the schema validator, the explainer) sees the object.
-  const deep = tooDeep(object);
+  const screened = screenValues(object);
+  const { deep } = screened;
   if (deep) {
     const message = `nested more than ${maxNestingDepth} levels deep; a ChaosCraft object needs far fewer`;
     const at = { ...diagnostic(deep, 'nesting-limit', message), field: `${fieldPath(deep.slice(0, 4))}…` };
@@ -159,7 +160,7 @@ function checkObject(file: string, document: ParsedDocument): DocumentVerdict {
     return { status: 'ours', object: manifest, diagnostics: [diagnostic(['kind'], 'unknown-kind', message)] };
   }
   const errors = validator.validate(object);
-  const infinite = nonFiniteNumbers(object);
+  const infinite = nonFiniteIssues(screened.nonFinite);
   const under = (path: readonly (string | number)[]) =>
     infinite.some((i) => i.path.every((segment, n) => String(path[n]) === String(segment)));
   const diagnostics = [

@@ -62,37 +62,14 @@ export function planIssues(kind: string, object: Record<string, unknown>): PlanI
 
 /**
  * Numbers YAML reads as infinite (`1e309`, `.inf`) or not a number (`.nan`): no field takes them,
- * and a schema error about them reads oddly ("must be an integer, not a number"). Iterative.
+ * and a schema error about them reads oddly ("must be an integer, not a number"). Found by the
+ * screen's walk (screen.ts `screenValues`).
  */
-export function nonFiniteNumbers(value: unknown): PlanIssue[] {
-  // Entries link to their parents: a path is built only for a number that is reported.
-  interface Entry {
-    value: unknown;
-    key: string | number;
-    parent: Entry | undefined;
-  }
-  const issues: PlanIssue[] = [];
-  const stack: Entry[] = [{ value, key: '', parent: undefined }];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
-    const current = entry.value;
-    if (typeof current === 'number' && !Number.isFinite(current)) {
-      const path: Path = [];
-      for (let at: Entry | undefined = entry; at?.parent; at = at.parent) path.unshift(at.key);
-      issues.push({
-        path,
-        message: Number.isNaN(current)
-          ? 'is not a number (.nan); write a number'
-          : 'is too large to be a number (it reads as infinity); write a number that fits',
-      });
-    } else if (Array.isArray(current)) {
-      for (let index = 0; index < current.length; index++)
-        stack.push({ value: current[index], key: index, parent: entry });
-    } else if (typeof current === 'object' && current !== null) {
-      for (const key in current)
-        if (Object.hasOwn(current, key))
-          stack.push({ value: (current as Record<string, unknown>)[key], key, parent: entry });
-    }
-  }
-  return issues.reverse();
+export function nonFiniteIssues(found: readonly { path: Path; nan: boolean }[]): PlanIssue[] {
+  return found.map(({ path, nan }) => ({
+    path,
+    message: nan
+      ? 'is not a number (.nan); write a number'
+      : 'is too large to be a number (it reads as infinity); write a number that fits',
+  }));
 }

@@ -60,37 +60,54 @@ export function documentOverflowLine(text: string): number {
   return 0;
 }
 
-/** The path to the first value nested deeper than maxNestingDepth, or undefined. Iterative. */
-export function tooDeep(value: unknown): (string | number)[] | undefined {
-  // Each entry links to its parent, so a path is built only for the value that is too deep; copying
-  // the path at every step made this walk cost as much as the schema check.
+/** What one walk over a parsed object finds: a value nested too deep, and numbers that are not finite. */
+export interface ValueScreen {
+  /** The path to the first value nested deeper than maxNestingDepth (the walk stops there). */
+  deep?: (string | number)[];
+  /** Numbers YAML read as infinite (`1e309`, `.inf`) or not a number (`.nan`), in document order. */
+  nonFinite: { path: (string | number)[]; nan: boolean }[];
+}
+
+/** One iterative walk, before any recursive one (the schema validator, the explainer) sees the object. */
+export function screenValues(value: unknown): ValueScreen {
+  // Each entry links to its parent, so a path is built only for what is reported; copying the path at
+  // every step made the walks cost as much as the schema check.
   interface Entry {
     value: unknown;
     depth: number;
     key: string | number;
     parent: Entry | undefined;
   }
+  const pathOf = (entry: Entry) => {
+    const path: (string | number)[] = [];
+    for (let at: Entry | undefined = entry; at?.parent; at = at.parent) path.unshift(at.key);
+    return path;
+  };
+  const nonFinite: ValueScreen['nonFinite'] = [];
   const stack: Entry[] = [{ value, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
     const entry = stack.pop()!;
     const current = entry.value;
-    if (typeof current !== 'object' || current === null) continue;
-    if (entry.depth >= maxNestingDepth) {
-      const path: (string | number)[] = [];
-      for (let at: Entry | undefined = entry; at?.parent; at = at.parent) path.unshift(at.key);
-      return path;
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) nonFinite.push({ path: pathOf(entry), nan: Number.isNaN(current) });
+      continue;
     }
+    if (typeof current !== 'object' || current === null) continue;
+    if (entry.depth >= maxNestingDepth) return { deep: pathOf(entry), nonFinite };
     const depth = entry.depth + 1;
+    // Children are pushed last to first, so they are visited (and reported) in document order.
     if (Array.isArray(current)) {
-      for (let index = 0; index < current.length; index++)
+      for (let index = current.length - 1; index >= 0; index--)
         stack.push({ value: current[index], depth, key: index, parent: entry });
     } else {
-      for (const key in current)
-        if (Object.hasOwn(current, key))
-          stack.push({ value: (current as Record<string, unknown>)[key], depth, key, parent: entry });
+      const keys = Object.keys(current);
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index]!;
+        stack.push({ value: (current as Record<string, unknown>)[key], depth, key, parent: entry });
+      }
     }
   }
-  return undefined;
+  return { nonFinite };
 }
 
 /** Whether an error is the JavaScript engine running out of stack (deep nesting in a parser). */
