@@ -36,6 +36,7 @@ const templateAction = /\{\{.*?\}\}/;
 
 /** The line of the first Go/Helm template action (`{{ … }}` on one line), or 0 when there is none. */
 export function templateLine(text: string): number {
+  if (!text.includes('{{')) return 0;
   const index = text.search(templateAction);
   if (index === -1) return 0;
   return lineAt(text, index);
@@ -43,6 +44,8 @@ export function templateLine(text: string): number {
 
 /** Where the (maxDocuments + 1)th document starts, or 0 when the file stays within the budget. */
 export function documentOverflowLine(text: string): number {
+  // Every document after the first needs a `---` line of at least four characters.
+  if (text.length < maxDocuments * 4) return 0;
   let count = 0;
   let line = 1;
   let position = 0;
