@@ -22,7 +22,8 @@ and network namespaces (selector.netns). Network faults and stress need root.
   --path       the folder of the repository to read (default: all of it)
   --state-dir  where state, the lock and reports live (default ./.chaoscraft-standalone)
   --interval   how often the branch is read (default 5s; 1s to 1h)
-  --once       stop once every experiment of the first commit read has finished
+  --once       stop once every experiment of the first commit read has finished, or
+               waits for a guardrail to lift (exit 1, naming it)
 
 Each finished run leaves a Markdown and a JSON report in <state-dir>/reports and, for a local
 repository, a note on the commit: git notes --ref=chaoscraft show <sha>.
@@ -137,7 +138,7 @@ export async function standaloneCommand(argv: string[], io: CommandIo): Promise<
       return 2;
     }
     const failed = [...result.verdicts.values()].some((v) => v.verdict !== 'Passed');
-    return failed ? 1 : 0;
+    return failed || result.waiting?.size ? 1 : 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -48,6 +48,8 @@ export interface RunnerResult {
   verdicts: Map<string, { verdict: string; reason: string }>;
   /** Set when the repository could never be read. */
   unreadable?: string;
+  /** With `once`: runs left waiting for a guardrail to lift (suspend, blackout), by key, with the reason. */
+  waiting?: Map<string, string>;
 }
 
 /** Fault kinds that change what only root may change here: network namespaces and cgroups. */
@@ -308,13 +310,26 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
     }
     if (options.once && firstSnapshot) {
       const keys = firstSnapshot.experiments.map((e) => `${e.namespace}/${e.name}`);
-      const done = keys.every((key) => {
+      const stateOf = (key: string) => {
         const run = state.runs[key];
-        return (
-          !run || runStateOf({ metadata: { generation: run.generation }, status: run.status }) === 'finished'
-        );
-      });
-      if (done && holding().length === 0) break;
+        return run
+          ? runStateOf({ metadata: { generation: run.generation }, status: run.status })
+          : 'finished';
+      };
+      const states = keys.map(stateOf);
+      if (states.every((s) => s === 'finished') && holding().length === 0) break;
+      // Nothing runs and the rest wait for a guardrail to lift (a suspension, a blackout window): --once
+      // never waits on that, it says so and ends.
+      if (states.every((s) => s === 'finished' || s === 'waiting') && holding().length === 0) {
+        result.waiting = new Map();
+        for (const key of keys.filter((key) => stateOf(key) === 'waiting')) {
+          const succeeded = state.runs[key]!.status?.conditions?.find((c) => c.type === 'Succeeded');
+          const reason = `${succeeded?.reason ?? 'Waiting'}: ${succeeded?.message ?? 'held by a guardrail'}`;
+          result.waiting.set(key, reason);
+          progress.line(`${key}  not started: ${reason} (--once does not wait for a guardrail to lift)`);
+        }
+        break;
+      }
     }
     progress.tick(holding());
     // On a terminal the bar moves at least once a second.

@@ -184,6 +184,38 @@ describe('chaoscraft standalone', () => {
     assert.equal(sleeper.alive(), false);
   });
 
+  test('--once never waits for a guardrail to lift: a suspended run is named, nothing is touched, exit 1', async () => {
+    const sleeper = startSleeper();
+    cleanups.push(() => sleeper.child.kill('SIGKILL'));
+    const repo = makeRepo({
+      'policy.yaml':
+        'apiVersion: chaoscraft.io/v1alpha1\nkind: ChaosPolicy\nmetadata:\n  name: freeze\nspec:\n  suspend: true\n',
+      'kill.yaml': experiment({
+        name: 'held',
+        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        fault: killFault,
+        duration: '1s',
+      }),
+    });
+    cleanups.push(repo.remove);
+    const runner = startRunner({
+      args: ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'],
+    });
+    const exit = await Promise.race([
+      runner.exited,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 30_000).unref()),
+    ]);
+    assert.ok(exit, `--once still running after 30 s:\n${runner.output()}`);
+    const output = runner.output();
+    assert.equal(exit.code, 1, output);
+    assert.match(
+      output,
+      /default\/held {2}not started: Suspended: .*--once does not wait for a guardrail to lift/,
+      output,
+    );
+    assert.equal(sleeper.alive(), true, 'the suspended run touched nothing');
+  });
+
   test('a bad repository URL, an unreachable repository and a missing folder: one message each, exit 2', async () => {
     const bad = startRunner({ args: ['--repo', 'ftp://example.com/x.git', '--once'] });
     assert.equal((await bad.exited).code, 2);
