@@ -35,7 +35,7 @@ export function dueRun(
     deadlineMs === undefined
       ? options.since
       : new Date(Math.max(options.since.getTime(), now.getTime() - deadlineMs - 1));
-  const first = nextFireTimes({ ...options, after: from, count: tooManyMissed + 1 }).filter((t) => t <= now);
+  const first = nextFireTimes({ ...options, after: from, count: tooManyMissed + 1, until: now });
   if (first.length === 0) return undefined;
   const at = first.length <= tooManyMissed ? first.at(-1)! : latestFireTime({ ...options, from, now });
   return { at, missed: first.length };

@@ -32,6 +32,20 @@ test('@every fires at whole multiples of the interval', () => {
   );
 });
 
+test('until: only the fire times at or before it, however many were asked for', () => {
+  const after = new Date('2026-05-04T10:00:30Z');
+  const until = new Date('2026-05-04T10:03:00Z');
+  for (const schedule of ['* * * * *', '@every 1m']) {
+    assert.deepEqual(
+      nextFireTimes({ schedule, after, count: 101, until }).map((t) => t.toISOString()),
+      ['2026-05-04T10:01:00.000Z', '2026-05-04T10:02:00.000Z', '2026-05-04T10:03:00.000Z'],
+      schedule,
+    );
+    assert.deepEqual(nextFireTimes({ schedule, after, count: 101, until: after }), [], schedule);
+    assert.equal(nextFireTimes({ schedule, after, count: 2, until }).length, 2, schedule);
+  }
+});
+
 test('previousFireTime includes the instant itself', () => {
   const at = new Date('2026-11-25T10:00:00Z');
   assert.equal(previousFireTime({ schedule: '@hourly', at }).toISOString(), at.toISOString());
