@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { KubeHttp } from '../../controller/kube/kube-http.ts';
 import { listPages } from '../../controller/kube/list-pages.ts';
 import { resourcePath, resources } from '../../controller/kube/paths.ts';
+import { createKeyedSerialRunner } from '../../controller/runtime/serial-runner.ts';
 import { Coalescer } from '../github/coalescer.ts';
 import { type UpsertAction, upsertMarkedComment } from '../github/marked-comment.ts';
 import { type ExperimentObject, isFinished, runKey, scheduleOwner } from './experiment-view.ts';
@@ -61,6 +62,11 @@ export class ResultsReporter {
   /** Runs already reported by this process, oldest first (bounded; GitHub markers are the real record). */
   readonly #reported = new Set<string>();
   readonly outcomes = new Map<string, ReportOutcome>();
+  /**
+   * Runs of one schedule are reported one at a time: each finds the schedule's tracking issue or
+   * creates it, and two runs finishing together (a scan finds both) must not create two issues.
+   */
+  readonly #oneSchedule = createKeyedSerialRunner();
   #timer: NodeJS.Timeout | undefined;
   #scan: Promise<unknown> | undefined;
   #stopped = false;
@@ -159,7 +165,11 @@ export class ResultsReporter {
     const repository = revision.repository ?? this.#options.defaultRepository;
     if (!repository) return { kind: 'skipped', reason: 'the revision is not from a GitHub repository' };
     const body = renderResultComment({ experiment, revision, links: { ...this.#options.links, repository } });
-    if (schedule) return this.#reportScheduled({ experiment, schedule, revision, repository, body });
+    if (schedule)
+      return this.#oneSchedule(
+        `${repository.owner}/${repository.repo} ${experiment.metadata.namespace}/${schedule.name}`,
+        () => this.#reportScheduled({ experiment, schedule, revision, repository, body }),
+      );
     const pullNumber = await findMergedPullRequest({ octokit, repository, sha: revision.sha });
     if (pullNumber === undefined)
       return { kind: 'skipped', reason: `no merged pull request for ${revision.sha}` };
