@@ -1,7 +1,7 @@
 // Fire times of a schedule: five-field cron or macros (through cron-parser, a pure calculation),
 // and `@every <duration>`, which fires at whole multiples of the interval since the Unix epoch
 // so that the times are the same whoever computes them and whenever.
-import { CronExpressionParser } from 'cron-parser';
+import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { parseDuration } from './duration.ts';
 
 export class ScheduleError extends Error {
@@ -65,13 +65,29 @@ function assertKnownZone({ schedule, timeZone }: ScheduleOptions): void {
   }
 }
 
-function cron({ schedule, timeZone }: ScheduleOptions, currentDate: Date) {
+/**
+ * Parsed expressions by zone and expression. Parsing costs cron-parser about as much as ten fire
+ * times, and a controller computes a schedule's fire times on every reconcile of it. One expression
+ * object serves every caller: `cron` resets it to the caller's start, and each caller iterates it at
+ * once, synchronously (never across an await).
+ */
+const parsedExpressions = new Map<string, CronExpression>();
+
+function cron({ schedule, timeZone }: ScheduleOptions, currentDate: Date): CronExpression {
   assertKnownZone({ schedule, timeZone });
-  try {
-    return CronExpressionParser.parse(schedule, { currentDate, tz: timeZone ?? 'UTC' });
-  } catch (error) {
-    throw new ScheduleError(schedule, (error as Error).message);
+  const key = `${timeZone ?? ''}\n${schedule}`;
+  let expression = parsedExpressions.get(key);
+  if (!expression) {
+    try {
+      expression = CronExpressionParser.parse(schedule, { currentDate, tz: timeZone ?? 'UTC' });
+    } catch (error) {
+      throw new ScheduleError(schedule, (error as Error).message);
+    }
+    if (parsedExpressions.size >= MAX_REMEMBERED_SCHEDULES) parsedExpressions.clear();
+    parsedExpressions.set(key, expression);
   }
+  expression.reset(currentDate);
+  return expression;
 }
 
 /**

@@ -46,6 +46,20 @@ test('until: only the fire times at or before it, however many were asked for', 
   }
 });
 
+test('a parsed expression is reused: each call starts from its own time', () => {
+  const options = { schedule: '0 10 * * 1-5', timeZone: 'Europe/Berlin' };
+  const later = nextFireTimes({ ...options, after: new Date('2026-12-01T12:00:00Z'), count: 1 });
+  const earlier = nextFireTimes({ ...options, after: new Date('2026-11-27T12:00:00Z'), count: 1 });
+  assert.deepEqual(
+    [...later, ...earlier].map((t) => t.toISOString()),
+    ['2026-12-02T09:00:00.000Z', '2026-11-30T09:00:00.000Z'],
+  );
+  assert.equal(
+    previousFireTime({ ...options, at: new Date('2026-12-01T12:00:00Z') }).toISOString(),
+    '2026-12-01T09:00:00.000Z',
+  );
+});
+
 test('previousFireTime includes the instant itself', () => {
   const at = new Date('2026-11-25T10:00:00Z');
   assert.equal(previousFireTime({ schedule: '@hourly', at }).toISOString(), at.toISOString());
