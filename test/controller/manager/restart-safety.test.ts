@@ -282,9 +282,9 @@ test('every failpoint in the code is crashed at by a restart test of its compone
   const names = [...failpointsInCode().keys()];
   assert.ok(names.length > 0, 'failpoints were found');
   // experiment.*: this file and test/e2e-local/restart-safety-node.test.ts; agent.*:
-  // test/controller/agent/agent-restart-safety.test.ts; schedule.*: restart-safety-schedule.test.ts.
-  // A new component needs its own.
-  const owners = ['experiment.', 'agent.', 'schedule.'];
+  // test/controller/agent/agent-restart-safety.test.ts; schedule.*: restart-safety-schedule.test.ts;
+  // standalone.*: test/controller/standalone/restart-safety.test.ts. A new component needs its own.
+  const owners = ['experiment.', 'agent.', 'schedule.', 'standalone.'];
   const orphans = names.filter((name) => !owners.some((prefix) => name.startsWith(prefix)));
   assert.deepEqual(orphans, [], 'a failpoint no restart test owns');
 });

@@ -4,6 +4,7 @@
 // the repository stops a running experiment within a poll.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { failpointsInCode } from '../manager/restart-harness.ts';
 import {
   createNetns,
   experiment,
@@ -37,12 +38,18 @@ async function watchTables(netns: TestNetns, done: Promise<unknown>): Promise<nu
 
 const skip = !isRoot && 'needs root for network namespaces and nftables';
 
+/** The standalone runner's failpoints, read from the code: one added tomorrow is crashed at tomorrow. */
+const standaloneFailpoints = [...failpointsInCode().keys()].filter((name) => name.startsWith('standalone.'));
+
 describe('standalone restart safety', { skip }, () => {
-  for (const failpoint of [
-    'standalone.before-inject',
-    'standalone.after-inject',
-    'standalone.after-recover',
-  ]) {
+  test('the runner has failpoints to crash at', () => {
+    assert.deepEqual(standaloneFailpoints.sort(), [
+      'standalone.after-inject',
+      'standalone.after-recover',
+      'standalone.before-inject',
+    ]);
+  });
+  for (const failpoint of standaloneFailpoints) {
     test(`network loss, kill -9 at ${failpoint}: continued or recovered after the restart, never doubled`, async () => {
       const netns = createNetns();
       cleanups.push(netns.remove);
