@@ -17,8 +17,10 @@ export function summarize(status: ChaosExperimentStatus, now: Date): RunReport {
     .map((t) => Date.parse(t!));
   const recoveringSince = status.recoveryStartTime ? Date.parse(status.recoveryStartTime) : undefined;
   const report: RunReport = { targetsHit: hit };
+  // Agents stamp injectedAt with their node's clock: one behind the controller's must not make the
+  // figure negative, which the schema refuses (the run's status could never be written again).
   if (start !== undefined && injectedTimes.length)
-    report.timeToInjectSeconds = (Math.max(...injectedTimes) - start) / 1000;
+    report.timeToInjectSeconds = Math.max(0, (Math.max(...injectedTimes) - start) / 1000);
   if (recoveringSince !== undefined && recoveredTimes.length) {
     report.timeToRecoverSeconds = Math.max(0, (Math.max(...recoveredTimes) - recoveringSince) / 1000);
   }
