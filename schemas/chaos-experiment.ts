@@ -18,6 +18,8 @@ import type { JsonSchema } from './json-schema.ts';
 const safeSegment = '[A-Za-z0-9_@:+-][A-Za-z0-9_.@:+-]{0,254}';
 /** At least one segment below the cgroup root: `/` alone would select every process on the host. */
 export const cgroupPattern = `^(/${safeSegment}){1,64}$`;
+/** A systemd service or scope name, as systemd names its cgroup directory (no `/`, so no climbing out). */
+export const systemdUnitPattern = '^[A-Za-z0-9:_.@-]+\\.(service|scope)$';
 export const pidFilePattern = `^/(var/)?run(/${safeSegment}){0,8}/[A-Za-z0-9_@:+-][A-Za-z0-9_.@:+-]{0,250}[.]pid$`;
 /** Printable ASCII with at most 8 quantifier characters (* + ? {). */
 export const commandPatternShape = '^[ -),->@-z|}~]*([*+?{][ -),->@-z|}~]*){0,8}$';
@@ -76,6 +78,13 @@ export const selector: JsonSchema = {
           pattern: cgroupPattern,
           description:
             'A cgroup v2 path under /sys/fs/cgroup, written from that root (e.g. /system.slice/nginx.service); no segment starts with a dot, so .. cannot climb out.',
+        },
+        systemdUnit: {
+          type: 'string',
+          maxLength: 255,
+          pattern: systemdUnitPattern,
+          description:
+            "A systemd service or scope (e.g. nginx.service): the processes of the unit's cgroup, found in the slices under systemd's own cgroup. The unit must be running: a unit without a cgroup is a target not found.",
         },
       },
     },

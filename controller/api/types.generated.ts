@@ -213,6 +213,10 @@ export interface ProcessSelector {
    * A cgroup v2 path under /sys/fs/cgroup, written from that root (e.g. /system.slice/nginx.service); no segment starts with a dot, so .. cannot climb out.
    */
   cgroup?: string;
+  /**
+   * A systemd service or scope (e.g. nginx.service): the processes of the unit's cgroup, found in the slices under systemd's own cgroup. The unit must be running: a unit without a cgroup is a target not found.
+   */
+  systemdUnit?: string;
 }
 /**
  * One fault: exactly one of podKill, podFailure, containerKill, networkLoss, networkLatency, networkPartition, networkBandwidth, cpuStress, memoryStress, processKill, processPause.

@@ -14,8 +14,9 @@ export const standaloneHelp = `Usage: chaoscraft standalone --repo <path|url> [-
                             [--state-dir DIR] [--interval 5s] [--once]
 
 Runs the ChaosExperiments of a Git branch on this host, with the ChaosPolicies of the same commit as
-guardrails. Targets are local processes (selector.processes: names, commandPattern, pidFile, cgroup)
-and network namespaces (selector.netns). Network faults and stress need root.
+guardrails. Targets are local processes (selector.processes: names, commandPattern, pidFile, cgroup,
+systemdUnit, the cgroup of a running unit) and network namespaces (selector.netns). Network faults
+and stress need root.
 
   --repo       a local Git repository or an https:// URL
   --branch     the branch to read (default main)

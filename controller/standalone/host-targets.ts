@@ -1,9 +1,9 @@
 /**
  * What a standalone selector matches on this host: processes (by name, command-line pattern, PID file,
- * cgroup; every field given must match) or named network namespaces (/run/netns). The schema has checked
+ * cgroup, systemd unit; every field given must match) or named network namespaces (/run/netns). The schema has checked
  * every value's shape (no `..`, bounded patterns); these functions read /proc, /run and /sys/fs/cgroup only.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import type { ChaosExperimentSpec } from '../api/types.generated.ts';
 import type { Candidate } from '../core/experiment/types.ts';
 import type { Target } from '../faults/fault.ts';
@@ -53,19 +53,71 @@ async function pidFromFile(path: string): Promise<number> {
   return Number(text);
 }
 
+/**
+ * systemd's own cgroup, from PID 1's line in /proc/1/cgroup: its parent when PID 1 sits in init.scope
+ * (a host), else that cgroup itself (systemd in a container may own a sub-tree). `/` for the root.
+ */
+export async function systemdCgroup(): Promise<string> {
+  const init = (await readProcessCgroups({ pid: 1 }))?.unified ?? '/';
+  const own = init.endsWith('/init.scope') ? init.slice(0, -'/init.scope'.length) : init;
+  return own === '' ? '/' : own;
+}
+
+/**
+ * The cgroup of a running systemd unit, written from the cgroup v2 root (as `cgroup` is): the directory
+ * named after the unit under systemd's cgroup or in a slice below it (system.slice/nginx.service,
+ * user.slice/user-1000.slice/session-2.scope). Only `*.slice` directories are walked, breadth first and
+ * bounded. Undefined when there is none: a unit that is not running has no cgroup.
+ */
+export async function findUnitCgroup(options: {
+  unit: string;
+  /** The cgroup v2 mount (see cgroupRoot). */
+  root: string;
+  /** systemd's own cgroup, from that root (see systemdCgroup). */
+  systemd: string;
+}): Promise<string | undefined> {
+  if (!/^[A-Za-z0-9:_.@-]+\.(service|scope)$/.test(options.unit)) return undefined;
+  const start = options.systemd === '/' ? '' : options.systemd;
+  const pending = [start];
+  for (let visited = 0; pending.length > 0 && visited < 2000; visited++) {
+    const relative = pending.shift()!;
+    const entries = await readdir(`${options.root}${relative}`, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name === options.unit) return `${relative}/${entry.name}`;
+      if (entry.name.endsWith('.slice') && relative.split('/').length < 16)
+        pending.push(`${relative}/${entry.name}`);
+    }
+  }
+  return undefined;
+}
+
 /** Every process the selector matches now (never this runner itself), sorted by PID. */
 export async function findProcesses(selector: ProcessSelector): Promise<HostTarget[]> {
   const root = await cgroupRoot();
   let pids: number[];
-  if (selector.cgroup && !root)
+  if ((selector.cgroup || selector.systemdUnit) && !root)
     throw new TargetNotFoundError('this host has no cgroup v2 mount under /sys/fs/cgroup');
+  if (selector.cgroup && !(await stat(`${root}${selector.cgroup}`).catch(() => undefined))?.isDirectory())
+    throw new TargetNotFoundError(`cgroup ${selector.cgroup} does not exist under ${root}`);
+  let unitCgroup: string | undefined;
+  if (selector.systemdUnit) {
+    const systemd = await systemdCgroup();
+    unitCgroup = await findUnitCgroup({ unit: selector.systemdUnit, root: root!, systemd });
+    if (!unitCgroup) {
+      throw new TargetNotFoundError(
+        `systemd unit ${selector.systemdUnit} has no cgroup under ${root}${systemd === '/' ? '' : systemd}: it is not running here`,
+      );
+    }
+  }
+  // Every cgroup given must hold the process: the PIDs of one, then each checked against all.
+  const cgroupsGiven = [selector.cgroup, unitCgroup].filter((c): c is string => c !== undefined);
+  // The cgroup a stress fault runs in: the innermost given (each holds the process, so one is inside the other).
+  const innermost = [...cgroupsGiven].sort((a, b) => b.length - a.length)[0];
   if (selector.pidFile) pids = [await pidFromFile(selector.pidFile)];
-  else if (selector.cgroup) {
-    const dir = `${root}${selector.cgroup}`;
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory())
-      throw new TargetNotFoundError(`cgroup ${selector.cgroup} does not exist under ${root}`);
-    pids = await listCgroupPids({ cgroupPath: dir, recursive: true });
-  } else pids = await listPids();
+  else if (cgroupsGiven.length)
+    pids = await listCgroupPids({ cgroupPath: `${root}${cgroupsGiven[0]}`, recursive: true });
+  else pids = await listPids();
   const pattern = selector.commandPattern === undefined ? undefined : new RegExp(selector.commandPattern);
   const protectedPids = await ownAncestry();
   const found: HostTarget[] = [];
@@ -79,8 +131,8 @@ export async function findProcesses(selector: ProcessSelector): Promise<HostTarg
     if (!cmdline) continue;
     if (pattern && !pattern.test(cmdline)) continue;
     const cgroups = await readProcessCgroups({ pid });
-    if (selector.cgroup && !isInside(cgroups?.unified, selector.cgroup)) continue;
-    const cgroup = selector.cgroup ?? cgroups?.unified;
+    if (cgroupsGiven.some((given) => !isInside(cgroups?.unified, given))) continue;
+    const cgroup = innermost ?? cgroups?.unified;
     found.push({
       candidate: { kind: 'Process', name: `${stat.comm}-${pid}`, pid },
       target: {

@@ -38,6 +38,24 @@ test('pidFile: a .pid file under /run or /var/run', () => {
     );
 });
 
+test('systemdUnit: a service or scope name, no path', () => {
+  for (const ok of ['nginx.service', 'getty@tty1.service', 'session-3.scope', 'a:b_c-d.service'])
+    assert.deepEqual(fieldsWithErrors(`{ processes: { systemdUnit: "${ok}" } }`), [], ok);
+  for (const bad of [
+    'nginx',
+    'nginx.socket',
+    '../x.service',
+    'system.slice/x.service',
+    'a b.service',
+    '.service',
+  ])
+    assert.deepEqual(
+      fieldsWithErrors(`{ processes: { systemdUnit: "${bad}" } }`),
+      ['spec.selector.processes.systemdUnit'],
+      bad,
+    );
+});
+
 test('commandPattern: no quantified groups or backreferences, few quantifiers, bounded', () => {
   for (const ok of ['^nginx: worker', 'java .*-jar app[.]jar', '(foo|bar) --port=[0-9]+'])
     assert.deepEqual(fieldsWithErrors(`{ processes: { commandPattern: '${ok}' } }`), [], ok);

@@ -29,6 +29,9 @@ test('standalone admits host processes and network namespaces, which a cluster r
   const kill = { selector: processes, duration: '1s', faults: [{ processKill: {} }] } as ChaosExperimentSpec;
   assert.equal(admit(kill, 'standalone').decision, 'admit');
   assert.equal(admit(kill, 'cluster').decision, 'refuse');
+  const unit = { ...kill, selector: { processes: { systemdUnit: 'nginx.service' } } };
+  assert.equal(admit(unit, 'standalone').decision, 'admit');
+  assert.deepEqual(admit(unit, 'cluster').decision, 'refuse');
   const loss = { selector: { netns: ['ccsa1'] }, duration: '1s', faults: [{ networkLoss: { percent: 5 } }] };
   assert.equal(admit(loss as ChaosExperimentSpec, 'standalone').decision, 'admit');
 });
