@@ -2,8 +2,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadGitHubAuth } from '../../gitops/github/auth.ts';
+import { GitHubIntegrationError } from '../../gitops/github/errors.ts';
 import { parseDuration } from '../core/duration.ts';
 import { failpointsFrom } from '../runtime/failpoints.ts';
+import { createStandaloneGitHub, type StandaloneGitHub } from '../standalone/github-report.ts';
 import { createProgress, plainOutput } from '../standalone/progress.ts';
 import type { RepoLocation } from '../standalone/repo-reader.ts';
 import { runStandalone } from '../standalone/runner.ts';
@@ -12,6 +15,8 @@ import { type CommandIo, UsageError } from './command.ts';
 
 export const standaloneHelp = `Usage: chaoscraft standalone --repo <path|url> [--branch main] [--path DIR]
                             [--state-dir DIR] [--interval 5s] [--once]
+                            [--github-repo OWNER/NAME (--github-token-file FILE | --app-id N
+                             --installation-id N --private-key-file FILE) [--github-api-url URL]]
 
 Runs the ChaosExperiments of a Git branch on this host, with the ChaosPolicies of the same commit as
 guardrails. Targets are local processes (selector.processes: names, commandPattern, pidFile, cgroup,
@@ -25,6 +30,14 @@ and stress need root.
   --interval   how often the branch is read (default 5s; 1s to 1h)
   --once       stop once every experiment of the first commit read has finished, or
                waits for a guardrail to lift (exit 1, naming it)
+
+Results on GitHub (only when --github-repo and credentials are given; files only, never on the
+command line): each finished run sets the commit status chaoscraft/<namespace>/<name> on the commit
+its spec came from and comments on the pull request that merged that commit, if one did.
+  --github-repo       the GitHub repository the commits are in
+  --github-token-file a token allowed to write statuses and pull-request comments
+  --app-id, --installation-id, --private-key-file   a GitHub App instead, as chaoscraft gitops takes it
+  --github-api-url    API root (default https://api.github.com)
 
 Each finished run leaves a Markdown and a JSON report in <state-dir>/reports and, for a local
 repository, a note on the commit: git notes --ref=chaoscraft show <sha>.
@@ -75,6 +88,12 @@ export async function standaloneCommand(argv: string[], io: CommandIo): Promise<
       'state-dir': { type: 'string', default: '.chaoscraft-standalone' },
       interval: { type: 'string', default: '5s' },
       once: { type: 'boolean', default: false },
+      'github-repo': { type: 'string' },
+      'github-token-file': { type: 'string' },
+      'app-id': { type: 'string' },
+      'installation-id': { type: 'string' },
+      'private-key-file': { type: 'string' },
+      'github-api-url': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,6 +114,7 @@ export async function standaloneCommand(argv: string[], io: CommandIo): Promise<
   }
   if (intervalMs < 1000 || intervalMs > 3_600_000) throw new UsageError('--interval must be from 1s to 1h');
   const location = parseLocation(values.repo);
+  const github = await githubFrom(values);
   const stateDir = resolve(values['state-dir']);
   await prepareStateDir(stateDir);
   let release: () => void;
@@ -133,6 +153,7 @@ export async function standaloneCommand(argv: string[], io: CommandIo): Promise<
       signal: abort.signal,
       failpoint: failpointsFrom(process.env.CHAOSCRAFT_FAILPOINTS),
       root,
+      ...(github ? { github } : {}),
     });
     if (result.unreadable) {
       io.stderr(`chaoscraft standalone: ${result.unreadable}\n`);
@@ -145,4 +166,61 @@ export async function standaloneCommand(argv: string[], io: CommandIo): Promise<
     process.off('SIGTERM', stop);
     release();
   }
+}
+
+const githubRepoPattern = /^([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})$/;
+
+/** The GitHub reporting the flags ask for: none without them, a usage error for half of them. */
+async function githubFrom(values: {
+  'github-repo'?: string;
+  'github-token-file'?: string;
+  'app-id'?: string;
+  'installation-id'?: string;
+  'private-key-file'?: string;
+  'github-api-url'?: string;
+}): Promise<StandaloneGitHub | undefined> {
+  const credentials = ['github-token-file', 'app-id', 'installation-id', 'private-key-file'] as const;
+  const given = credentials.filter((flag) => values[flag] !== undefined);
+  const repo = values['github-repo'];
+  if (repo === undefined) {
+    const stray = [...given, ...(values['github-api-url'] === undefined ? [] : ['github-api-url'])];
+    if (stray.length) throw new UsageError(`--${stray[0]} needs --github-repo OWNER/NAME`);
+    return undefined;
+  }
+  const match = githubRepoPattern.exec(repo);
+  if (!match) throw new UsageError('--github-repo must be OWNER/NAME');
+  if (!given.length)
+    throw new UsageError(
+      '--github-repo needs credentials: --github-token-file, or --app-id, --installation-id and --private-key-file',
+    );
+  let apiUrl: string | undefined;
+  if (values['github-api-url'] !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(values['github-api-url']);
+    } catch {
+      throw new UsageError('--github-api-url is not a URL');
+    }
+    // The token goes with every request: plain http only to this machine.
+    const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local))
+      throw new UsageError('--github-api-url must be https:// (plain http only to this machine)');
+    if (url.username || url.password) throw new UsageError('--github-api-url must not carry credentials');
+    apiUrl = url.toString().replace(/\/$/, '');
+  }
+  const auth = await loadGitHubAuth({
+    tokenFile: values['github-token-file'],
+    appId: values['app-id'],
+    installationId: values['installation-id'],
+    privateKeyFile: values['private-key-file'],
+  }).catch((error: unknown) => {
+    // The messages name files and settings, never their contents.
+    if (error instanceof GitHubIntegrationError) throw new UsageError(error.message);
+    throw error;
+  });
+  return createStandaloneGitHub({
+    auth,
+    repository: { owner: match[1]!, repo: match[2]! },
+    ...(apiUrl ? { apiUrl } : {}),
+  });
 }

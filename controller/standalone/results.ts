@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import type { ExperimentObject } from '../../gitops/reporter/experiment-view.ts';
 import { renderResultComment, verdictOf } from '../../gitops/reporter/result-comment.ts';
 import { findCondition } from '../core/conditions.ts';
 import type { RunState } from './state-store.ts';
@@ -18,7 +19,7 @@ export interface WrittenReports {
   verdict: string;
 }
 
-function experimentObject(run: RunState) {
+export function experimentObject(run: RunState): ExperimentObject {
   return {
     apiVersion: 'chaoscraft.io/v1alpha1',
     kind: 'ChaosExperiment',

@@ -14,6 +14,7 @@ import { createFaultSession, type FaultSession } from '../faults/session.ts';
 import { createHttpProbeProvider } from '../probes/http-probe.ts';
 import { createPrometheusProbeProvider } from '../probes/prometheus-probe.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
+import type { StandaloneGitHub } from './github-report.ts';
 import { findTargets } from './host-targets.ts';
 import type { Progress } from './progress.ts';
 import {
@@ -41,6 +42,8 @@ export interface RunnerOptions {
   failpoint?: Failpoint;
   /** Whether this process may change the host as root (network namespaces, cgroups). */
   root: boolean;
+  /** Where finished runs are posted on GitHub, when configured. */
+  github?: StandaloneGitHub;
 }
 
 export interface RunnerResult {
@@ -220,6 +223,8 @@ export async function runStandalone(options: RunnerOptions): Promise<RunnerResul
           : `${run.key}  git note: git -C ${options.location.dir} notes --ref=chaoscraft show ${run.revision.slice(0, 12)}`,
       );
     }
+    // Never throws: a GitHub that fails is one line, and the run keeps its verdict.
+    if (options.github) progress.line(`${run.key}  ${await options.github.report(run)}`);
   }
 
   /** Steps one run until it waits for time to pass; returns when to come back (ms from now). */

@@ -56,6 +56,30 @@ export async function findMergedPullRequest(options: {
   return (exact ?? merged[0])?.number;
 }
 
+/**
+ * A one-off run's result as a comment on the PR that merged its revision (kept as one marked comment:
+ * posting the run again changes nothing). Skipped when no merged PR brought the commit in.
+ */
+export async function commentOnMergedPullRequest(options: {
+  octokit: Octokit;
+  repository: GitHubRepositoryName;
+  sha: string;
+  experiment: ExperimentObject;
+  body: string;
+}): Promise<ReportOutcome> {
+  const { octokit, repository, sha } = options;
+  const pullNumber = await findMergedPullRequest({ octokit, repository, sha });
+  if (pullNumber === undefined) return { kind: 'skipped', reason: `no merged pull request for ${sha}` };
+  const comment = await upsertMarkedComment({
+    octokit,
+    ...repository,
+    issueNumber: pullNumber,
+    marker: resultMarker(options.experiment),
+    body: options.body,
+  });
+  return { kind: 'pull-request', pullNumber, comment: comment.action };
+}
+
 export class ResultsReporter {
   readonly #options: ResultsReporterOptions;
   readonly #coalescer: Coalescer<ExperimentObject>;
@@ -170,17 +194,7 @@ export class ResultsReporter {
         `${repository.owner}/${repository.repo} ${experiment.metadata.namespace}/${schedule.name}`,
         () => this.#reportScheduled({ experiment, schedule, revision, repository, body }),
       );
-    const pullNumber = await findMergedPullRequest({ octokit, repository, sha: revision.sha });
-    if (pullNumber === undefined)
-      return { kind: 'skipped', reason: `no merged pull request for ${revision.sha}` };
-    const comment = await upsertMarkedComment({
-      octokit,
-      ...repository,
-      issueNumber: pullNumber,
-      marker: resultMarker(experiment),
-      body,
-    });
-    return { kind: 'pull-request', pullNumber, comment: comment.action };
+    return commentOnMergedPullRequest({ octokit, repository, sha: revision.sha, experiment, body });
   }
 
   async #reportScheduled(options: {

@@ -20,6 +20,34 @@ export function scheduleStatusContext(experiment: ExperimentObject, schedule: Ow
   return `chaoscraft/schedule/${experiment.metadata.namespace}/${schedule.name}`;
 }
 
+/** The context of a one-off run's commit status (standalone mode): `chaoscraft/<namespace>/<name>`. */
+export function resultStatusContext(experiment: ExperimentObject): string {
+  return `chaoscraft/${experiment.metadata.namespace}/${experiment.metadata.name}`;
+}
+
+/** A run's verdict as a commit status: the one way results become statuses (scheduled runs, standalone). */
+export async function postCommitStatus(options: {
+  octokit: Octokit;
+  repository: GitHubRepositoryName;
+  sha: string;
+  context: string;
+  verdict: Verdict;
+  summary: string;
+  targetUrl?: string;
+}): Promise<number> {
+  const { octokit, repository, verdict } = options;
+  const description = `${verdict}: ${options.summary}`;
+  const { data } = await octokit.rest.repos.createCommitStatus({
+    ...repository,
+    sha: options.sha,
+    context: options.context,
+    state: statusStates[verdict],
+    description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
+    ...(options.targetUrl ? { target_url: options.targetUrl } : {}),
+  });
+  return data.id;
+}
+
 export async function postScheduleStatus(options: {
   octokit: Octokit;
   repository: GitHubRepositoryName;
@@ -30,17 +58,8 @@ export async function postScheduleStatus(options: {
   summary: string;
   targetUrl?: string;
 }): Promise<number> {
-  const { octokit, repository, experiment, schedule, verdict } = options;
-  const description = `${verdict}: ${options.summary}`;
-  const { data } = await octokit.rest.repos.createCommitStatus({
-    ...repository,
-    sha: options.sha,
-    context: scheduleStatusContext(experiment, schedule),
-    state: statusStates[verdict],
-    description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
-    ...(options.targetUrl ? { target_url: options.targetUrl } : {}),
-  });
-  return data.id;
+  const { experiment, schedule, ...status } = options;
+  return postCommitStatus({ ...status, context: scheduleStatusContext(experiment, schedule) });
 }
 
 function issueMarker(namespace: string, schedule: string): string {
