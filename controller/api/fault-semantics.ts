@@ -47,11 +47,27 @@ const kindOfSchema = new Map<JsonSchema, FaultKindName>(
  * injection), found by walking the kind's schema alongside it: wherever the walk meets a fault
  * kind's schema, the value there is that kind's params. Paths are segments from the object root.
  */
+/** Per schema: whether a fault kind's schema lies below it (metadata, selectors and probes hold none). */
+const leadsToFault = new WeakMap<JsonSchema, boolean>();
+
+function reachesFault(schema: JsonSchema): boolean {
+  const known = leadsToFault.get(schema);
+  if (known !== undefined) return known;
+  const found =
+    kindOfSchema.has(schema) ||
+    (schema.items !== undefined && reachesFault(schema.items)) ||
+    Object.values(schema.properties ?? {}).some((child) => reachesFault(child));
+  leadsToFault.set(schema, found);
+  return found;
+}
+
 export function semanticIssuesIn(
   schema: JsonSchema,
   value: unknown,
   at: (string | number)[] = [],
 ): { path: (string | number)[]; message: string }[] {
+  // Most of an object holds no fault: walking it cost as much as the schema check.
+  if (!reachesFault(schema)) return [];
   const kind = kindOfSchema.get(schema);
   if (kind && isRecord(value)) {
     return semanticIssues(kind, value).map((issue) => ({
