@@ -245,8 +245,14 @@ describe('agent process: kill -9, restart, sweep, SIGTERM', { skip: skipReason }
       check: async () => !(await hasTable(netns, tagB)),
     });
     await waitFor({ what: 'inj-a re-applied', timeoutMs: 15_000, check: () => hasTable(netns, tagA) });
-    assert.match(restarted.output(), /removed a change no live injection owns/);
-    assert.match(restarted.output(), /"reapplied":true,"msg":"continued after restart"/);
+    // The table is in place a moment before the agent has heard back from nft and logged it.
+    await waitFor({
+      what: 'the sweep and the continuation logged',
+      timeoutMs: 15_000,
+      check: () =>
+        /removed a change no live injection owns/.test(restarted.output()) &&
+        /"reapplied":true,"msg":"continued after restart"/.test(restarted.output()),
+    });
     assert.equal(condition(getInjection(server, 'inj-a'), 'Recovered'), undefined, 'inj-a still runs');
 
     // SIGTERM: exit 0, the fault stays in place (it has a deadline; the next agent continues it).
