@@ -13,7 +13,16 @@ import {
   type SeededGitHub,
   startSeededGitHub,
 } from '../../gitops/github/fixtures.ts';
-import { experiment, git, killFault, makeRepo, startRunner, startSleeper, type TestRepo } from './harness.ts';
+import {
+  experiment,
+  git,
+  killFault,
+  makeRepo,
+  sleeperSelector,
+  startRunner,
+  startSleeper,
+  type TestRepo,
+} from './harness.ts';
 
 const fullName = `${owner}/${repo}`;
 let github: SeededGitHub;
@@ -37,7 +46,7 @@ function killRepo(name: string): { repo: TestRepo; head: string; tokenFile: stri
   const testRepo = makeRepo({
     'chaos/kill.yaml': experiment({
       name,
-      selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+      selector: sleeperSelector(sleeper),
       fault: killFault,
       duration: '1s',
     }),

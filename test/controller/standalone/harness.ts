@@ -185,3 +185,13 @@ ${options.extra ?? ''}`;
 
 export const lossFault = 'networkLoss: { percent: 100 }';
 export const killFault = 'processKill: {}';
+
+/** The selector aimed at one sleeper, by its command line (unique to it). */
+export function sleeperSelector(sleeper: { pattern: string }): string {
+  return `    processes:\n      commandPattern: "${sleeper.pattern}"`;
+}
+
+/** The arguments of a `--once` run, polling every second, over a repository made by makeRepo. */
+export function onceArgs(repo: { repo: string; stateDir: string }): string[] {
+  return ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'];
+}

@@ -12,6 +12,8 @@ import {
   killFault,
   lossFault,
   makeRepo,
+  onceArgs,
+  sleeperSelector,
   startRunner,
   startSleeper,
   type TestNetns,
@@ -62,7 +64,7 @@ describe('standalone restart safety', { skip }, () => {
         }),
       });
       cleanups.push(repo.remove);
-      const args = ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'];
+      const args = onceArgs(repo);
       const first = startRunner({ args, env: { CHAOSCRAFT_FAILPOINTS: `${failpoint}=1` } });
       const firstMost = watchTables(netns, first.exited);
       assert.equal((await first.exited).signal, 'SIGKILL', first.output());
@@ -82,13 +84,13 @@ describe('standalone restart safety', { skip }, () => {
     const repo = makeRepo({
       'kill.yaml': experiment({
         name: 'kill',
-        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        selector: sleeperSelector(sleeper),
         fault: killFault,
         duration: '1s',
       }),
     });
     cleanups.push(repo.remove);
-    const args = ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'];
+    const args = onceArgs(repo);
     const first = startRunner({ args, env: { CHAOSCRAFT_FAILPOINTS: 'standalone.before-inject=1' } });
     assert.equal((await first.exited).signal, 'SIGKILL');
     const second = startRunner({ args });
@@ -103,13 +105,13 @@ describe('standalone restart safety', { skip }, () => {
     const repo = makeRepo({
       'kill.yaml': experiment({
         name: 'kill',
-        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        selector: sleeperSelector(sleeper),
         fault: killFault,
         duration: '1s',
       }),
     });
     cleanups.push(repo.remove);
-    const args = ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'];
+    const args = onceArgs(repo);
     const first = startRunner({ args, env: { CHAOSCRAFT_FAILPOINTS: 'standalone.after-inject=1' } });
     assert.equal((await first.exited).signal, 'SIGKILL');
     assert.equal(sleeper.alive(), false);
@@ -156,7 +158,7 @@ describe('standalone restart safety', { skip }, () => {
     });
     cleanups.push(repo.remove);
     const runner = startRunner({
-      args: ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'],
+      args: onceArgs(repo),
     });
     await runner.waitFor(/default\/loss {2}Running/);
     assert.equal((await netns.tables()).length, 1);

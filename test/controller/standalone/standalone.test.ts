@@ -14,6 +14,8 @@ import {
   killFault,
   lossFault,
   makeRepo,
+  onceArgs,
+  sleeperSelector,
   startRunner,
   startSleeper,
 } from './harness.ts';
@@ -38,7 +40,7 @@ describe('chaoscraft standalone', () => {
     const repo = makeRepo({
       'chaos/kill.yaml': experiment({
         name: 'kill-sleeper',
-        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        selector: sleeperSelector(sleeper),
         fault: killFault,
         duration: '1s',
       }),
@@ -103,7 +105,7 @@ describe('chaoscraft standalone', () => {
       files: {
         'kill.yaml': experiment({
           name: 'over-http',
-          selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+          selector: sleeperSelector(sleeper),
           fault: killFault,
           duration: '1s',
         }),
@@ -153,14 +155,14 @@ describe('chaoscraft standalone', () => {
       }),
       'd-good.yaml': experiment({
         name: 'good',
-        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        selector: sleeperSelector(sleeper),
         fault: killFault,
         duration: '1s',
       }),
     });
     cleanups.push(repo.remove);
     const runner = startRunner({
-      args: ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'],
+      args: onceArgs(repo),
     });
     const { code } = await runner.exited;
     const output = runner.output();
@@ -192,14 +194,14 @@ describe('chaoscraft standalone', () => {
         'apiVersion: chaoscraft.io/v1alpha1\nkind: ChaosPolicy\nmetadata:\n  name: freeze\nspec:\n  suspend: true\n',
       'kill.yaml': experiment({
         name: 'held',
-        selector: `    processes:\n      commandPattern: "${sleeper.pattern}"`,
+        selector: sleeperSelector(sleeper),
         fault: killFault,
         duration: '1s',
       }),
     });
     cleanups.push(repo.remove);
     const runner = startRunner({
-      args: ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'],
+      args: onceArgs(repo),
     });
     const exit = await Promise.race([
       runner.exited,
@@ -314,7 +316,7 @@ describe('chaoscraft standalone', () => {
     });
     cleanups.push(repo.remove);
     const runner = startRunner({
-      args: ['--repo', repo.repo, '--state-dir', repo.stateDir, '--interval', '1s', '--once'],
+      args: onceArgs(repo),
     });
     assert.equal((await runner.exited).code, 1);
     assert.match(
