@@ -50,6 +50,43 @@ describe('kubectl sees a strict server', { skip: kubectlMissing }, () => {
     );
   });
 
+  it('refuses creates into a terminating namespace', async () => {
+    const namespace = join(kubectl.directory, 'leaving.yaml');
+    await writeFile(
+      namespace,
+      [
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata:',
+        '  name: leaving',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: held',
+        '  namespace: leaving',
+        // A finalizer keeps the namespace terminating for as long as the test needs.
+        '  finalizers: [test.chaoscraft.io/hold]',
+        '',
+      ].join('\n'),
+    );
+    const created = await kubectl.run('apply', '-f', namespace);
+    assert.equal(created.code, 0, created.stderr);
+    const deleted = await kubectl.run('delete', 'namespace', 'leaving', '--wait=false');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const phase = await kubectl.run('get', 'namespace', 'leaving');
+    assert.match(phase.stdout, /^leaving\s+Terminating\s/m);
+
+    const file = join(kubectl.directory, 'late.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  namespace: leaving\n');
+    const result = await kubectl.run('apply', '-f', file);
+    assert.notEqual(result.code, 0);
+    assert.match(
+      result.stderr,
+      /Error from server \(Forbidden\): error when creating ".*": configmaps "late" is forbidden: unable to create new content in namespace leaving because it is being terminated/,
+    );
+  });
+
   it('refuses duplicate condition types in a status patch', async () => {
     const patch = JSON.stringify({
       status: {

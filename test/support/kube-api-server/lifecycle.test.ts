@@ -289,10 +289,29 @@ describe('namespace lifecycle enforcement', () => {
         .createNamespacedConfigMap({ namespace: 'leaving', body: { metadata: { name: 'late' } } })
         .catch((e) => e);
       assert.equal((refused as ApiException<unknown>).code, 403);
-      assert.match(
-        String((refused as ApiException<string>).body),
-        /unable to create new content in namespace leaving because it is being terminated/,
+      // As kube-apiserver's NamespaceLifecycle admission words it, before any name is generated.
+      const status = JSON.parse(String((refused as ApiException<string>).body));
+      assert.equal(
+        status.message,
+        'configmaps "late" is forbidden: unable to create new content in namespace leaving because it is being terminated',
       );
+      assert.equal(status.reason, 'Forbidden');
+      assert.deepEqual(status.details, {
+        name: 'late',
+        kind: 'configmaps',
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: 'namespace leaving is being terminated',
+            field: 'metadata.namespace',
+          },
+        ],
+      });
+      const generated = await core
+        .createNamespacedConfigMap({ namespace: 'leaving', body: { metadata: { generateName: 'late-' } } })
+        .catch((e) => e);
+      const generatedStatus = JSON.parse(String((generated as ApiException<string>).body));
+      assert.match(generatedStatus.message, /^configmaps "late-" is forbidden: /);
     } finally {
       await server.close();
     }

@@ -11,7 +11,6 @@ import { KUBECTL, kubectlMissing } from './kubectl-runner.ts';
 import { waitFor } from './test-support.ts';
 
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
-const CRDS = fileURLToPath(new URL('../../../charts/chaoscraft/crds', import.meta.url));
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -55,18 +54,14 @@ describe('kube-test-server command', () => {
     assert.match(result.stderr, /usage: npm run kube-test-server/);
   });
 
-  it('serves on loopback with the CRDs and a kubeconfig kubectl can use; stops on SIGTERM', {
+  it('serves on loopback with our CRDs (no --crds needed) and a kubeconfig kubectl can use; stops on SIGTERM', {
     skip: kubectlMissing,
   }, async () => {
     const port = await freePort();
     const kubeconfig = join(directory, 'kubeconfig');
-    const child = spawn(
-      process.execPath,
-      [SERVE, '--port', String(port), '--kubeconfig', kubeconfig, '--crds', CRDS],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [SERVE, '--port', String(port), '--kubeconfig', kubeconfig], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk;
@@ -82,6 +77,9 @@ describe('kube-test-server command', () => {
       const cache = ['--cache-dir', join(directory, 'cache'), '--kubeconfig', kubeconfig];
       const experiments = await run(KUBECTL, [...cache, 'get', 'chaosexperiments', '-A']);
       assert.equal(experiments.code, 0, experiments.stderr);
+      const explained = await run(KUBECTL, [...cache, 'explain', 'chaosexperiment.spec']);
+      assert.equal(explained.code, 0, explained.stderr);
+      assert.match(explained.stdout, /KIND:\s+ChaosExperiment/);
       // Strict by default: a create into a missing namespace fails as on a cluster.
       const manifest = join(directory, 'configmap.yaml');
       await writeFile(

@@ -1,10 +1,14 @@
 // `npm run kube-test-server -- --port N --kubeconfig FILE [--crds DIR]`: the API test server as a
 // process on 127.0.0.1, strict as the controller tests run it (cache lag, namespace checks, pods that
-// take a moment to become Ready), with a kubeconfig for kubectl. Stops on SIGINT or SIGTERM.
+// take a moment to become Ready), with our CRDs (charts/chaoscraft/crds unless --crds names another
+// folder) and a kubeconfig for kubectl. Stops on SIGINT or SIGTERM.
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKubeApiServer, writeKubeconfigFile } from './index.ts';
 
-const usage = 'usage: npm run kube-test-server -- --port N --kubeconfig FILE [--crds DIR]';
+const usage =
+  'usage: npm run kube-test-server -- --port N --kubeconfig FILE [--crds DIR (default charts/chaoscraft/crds)]';
+const ourCrds = fileURLToPath(new URL('../../../charts/chaoscraft/crds', import.meta.url));
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -36,7 +40,7 @@ if (!values.kubeconfig) fail('--kubeconfig needs the path of the kubeconfig file
 
 const server = await startKubeApiServer({
   port,
-  crdDirectory: values.crds,
+  crdDirectory: values.crds ?? ourCrds,
   watchDelay: { baseMs: 1, jitterMs: 5 },
   podStartDelays: { startDelayMs: 5, readyDelayMs: 10 },
 });

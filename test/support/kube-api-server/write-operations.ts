@@ -73,7 +73,17 @@ function checkNamespace(options: WriteOptions, metadata: JsonObject): void {
   metadata.namespace = options.namespace;
 }
 
-function checkNamespaceLifecycle(cluster: Cluster, type: ResourceType, namespace: string | undefined): void {
+/**
+ * kube-apiserver's NamespaceLifecycle admission, which runs before the object is validated or its name
+ * generated: a create into a missing namespace is 404, into a terminating one 403 naming the object
+ * (its generateName when it has no name yet) with a NamespaceTerminating cause.
+ */
+function checkNamespaceLifecycle(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  metadata: JsonObject,
+): void {
   if (!type.namespaced || cluster.options.namespaceLifecycle !== 'enforce') return;
   const namespaceType = cluster.registry.byPath({ group: '', version: 'v1', plural: 'namespaces' })!;
   const found = cluster.find(namespaceType, undefined, namespace ?? '');
@@ -86,11 +96,25 @@ function checkNamespaceLifecycle(cluster: Cluster, type: ResourceType, namespace
     });
   }
   if (metadataOf(found).deletionTimestamp) {
+    const name = [metadata.name, metadata.generateName].find((n) => typeof n === 'string' && n !== '');
+    const objectName = typeof name === 'string' ? name : 'Unknown';
     throw new KubeApiError({
-      code: 'Invalid',
+      code: 'Forbidden',
       httpStatus: 403,
       reason: 'Forbidden',
-      message: `unable to create new content in namespace ${namespace} because it is being terminated`,
+      message: `${qualifiedResourceOf(type)} "${objectName}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      details: {
+        name: objectName,
+        group: type.group || undefined,
+        kind: type.plural,
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
     });
   }
 }
@@ -137,6 +161,7 @@ export function createObject(cluster: Cluster, options: WriteOptions & { body: u
   object.kind = type.kind;
   object.metadata = metadata;
   checkNamespace(options, metadata);
+  checkNamespaceLifecycle(cluster, type, options.namespace, metadata);
   if (!metadata.name && typeof metadata.generateName === 'string' && metadata.generateName !== '') {
     metadata.name = nameFromGenerateName(cluster, options, metadata.generateName);
   }
@@ -158,7 +183,6 @@ export function createObject(cluster: Cluster, options: WriteOptions & { body: u
   if (nameProblems.length > 0) {
     throw invalidError({ kind: type.kind, group: type.group, name: metadata.name, causes: nameProblems });
   }
-  checkNamespaceLifecycle(cluster, type, options.namespace);
   if (cluster.find(type, options.namespace, metadata.name)) {
     throw alreadyExistsError({
       qualifiedResource: qualifiedResourceOf(type),
