@@ -97,3 +97,36 @@ test('with the cache 300 ms behind: a namespace opting out or a suspension right
   });
   assert.notEqual(condition(held, 'Succeeded')?.reason, 'Completed');
 });
+
+test('with the cache 300 ms behind: a policy changed to deny the fault right before a run never lets it complete', async (t) => {
+  const server = await startCluster({ replicas: 3 });
+  server.create({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosPolicy',
+    metadata: { name: 'kinds' },
+    spec: { deniedFaults: ['networkLoss'] },
+  });
+  const controller = await startController(server, { workers: 4 });
+  t.after(async () => {
+    await controller.close();
+    await server.close();
+  });
+  // The cache holds the policy as it was, which allows pod kills: a run under it completes.
+  server.create(experiment('before-change', { mode: 'one', duration: '1s' }));
+  const before = await waitForExperiment(server, 'before-change', finished, 30_000);
+  assert.equal(condition(before, 'Succeeded')?.reason, 'Completed', condition(before, 'Succeeded')?.message);
+
+  server.setWatchDelay({ baseMs: 300, jitterMs: 100 });
+  // The policy changes, and the experiment arrives right after: whichever event the cache sees first.
+  server.patch({
+    apiVersion: 'chaoscraft.io/v1alpha1',
+    kind: 'ChaosPolicy',
+    name: 'kinds',
+    patch: { spec: { deniedFaults: ['podKill'] } },
+  });
+  server.create(experiment('after-change', { mode: 'all', duration: '5s' }));
+  const after = await waitForExperiment(server, 'after-change', finished, 60_000);
+  const reason = condition(after, 'Succeeded')?.reason;
+  assert.ok(reason === 'PolicyDenied' || reason === 'Aborted', `ended ${reason}`);
+  assert.match(condition(after, 'Succeeded')!.message!, /ChaosPolicy kinds denies podKill/);
+});
