@@ -72,6 +72,11 @@ export interface Fault<P> {
   inject(options: InjectOptions<P>): Promise<InjectionRecord>;
   /** Undoes the change. Without a prior inject, or once the target is gone, it is a no-op that succeeds. */
   recover(options: RecoverOptions): Promise<void>;
+  /**
+   * Whether `recover` undoes the change from this record alone, the live target adding nothing it would
+   * use: then a caller holding the record need not resolve the target first. Absent means no.
+   */
+  recoversFromRecord?(record: InjectionRecord): boolean;
   /** Whether the change made under `tag` is in place on the target right now. */
   verify(options: VerifyOptions): Promise<VerifyResult>;
 }

@@ -38,6 +38,9 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
       };
     },
 
+    // recover takes the record's namespace over the target's: with it, the target is not needed.
+    recoversFromRecord: (record) => record.netnsPath !== undefined,
+
     async recover({ target, record, tag }): Promise<void> {
       assertTaggedTarget(tag, target);
       // The record wins over the target: it says where the table was really created.

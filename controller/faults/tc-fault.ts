@@ -164,6 +164,9 @@ export function createTcFault<K extends 'networkLatency' | 'networkBandwidth'>(o
       };
     },
 
+    // recover takes the record's namespace over the target's: with it, the target is not needed.
+    recoversFromRecord: (record) => record.netnsPath !== undefined,
+
     async recover({ target, record, tag }): Promise<void> {
       assertTaggedTarget(tag, target);
       const netnsPath = record?.netnsPath ?? target.netnsPath;

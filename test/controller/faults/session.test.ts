@@ -21,6 +21,7 @@ function loggingFaults(log: string[], state: { present: boolean; slowMs?: number
       log.push(`recover:${fault.kind}:${target.id}:${record ? 'record' : 'no-record'}`);
     },
     verify: async () => ({ present: state.present }),
+    ...(fault.recoversFromRecord ? { recoversFromRecord: fault.recoversFromRecord } : {}),
   });
   return Object.fromEntries(
     Object.entries(real).map(([kind, fault]) => [kind, wrap(fault as Fault<unknown>)]),
@@ -133,6 +134,59 @@ describe('fault session', () => {
       false,
     );
     assert.deepEqual(log, ['recover:cpuStress:process/gone:record']);
+  });
+
+  test('recover skips resolving the target when the fault undoes from the record alone', async () => {
+    const log: string[] = [];
+    const session = createFaultSession({ faults: loggingFaults(log, { present: true }) });
+    let resolved = 0;
+    const counting = async () => {
+      resolved++;
+      return target;
+    };
+    const lossRecord: InjectionRecord = {
+      kind: 'networkLoss',
+      tag: 'cc0008',
+      targetId: 'pod/recorded',
+      netnsPath: '/proc/1/ns/net',
+      details: {},
+    };
+    await session.recover({
+      id: 'n',
+      kind: 'networkLoss',
+      tag: 'cc0008',
+      record: lossRecord,
+      resolve: counting,
+    });
+    assert.equal(resolved, 0, 'an nft fault with its namespace on record needs no live target');
+    // Without the namespace on record, and for a fault that does not say so, the target is resolved.
+    const { netnsPath: _, ...withoutNamespace } = lossRecord;
+    await session.recover({
+      id: 'm',
+      kind: 'networkLoss',
+      tag: 'cc0009',
+      record: withoutNamespace,
+      resolve: counting,
+    });
+    await session.recover({
+      id: 's',
+      kind: 'cpuStress',
+      tag: 'cc000a',
+      record: {
+        kind: 'cpuStress',
+        tag: 'cc000a',
+        targetId: 'pod/recorded',
+        cgroupPath: '/sys/fs/cgroup/x',
+        details: {},
+      },
+      resolve: counting,
+    });
+    assert.equal(resolved, 2);
+    assert.deepEqual(log, [
+      'recover:networkLoss:pod/recorded:record',
+      'recover:networkLoss:process/demo:record',
+      'recover:cpuStress:process/demo:record',
+    ]);
   });
 
   test('changes to one target run one at a time; to different targets side by side', async () => {
