@@ -76,8 +76,12 @@ type CachedInjection = InjectionObject & KubernetesObject;
  * the bound keeps a node with hundreds of targets from starting hundreds of processes at once.
  */
 export const DEFAULT_NODE_CHANGE_LIMIT = 64;
-/** Reconciles wait on the API server and on node changes: as many as node changes may run. */
-export const DEFAULT_AGENT_WORKERS = DEFAULT_NODE_CHANGE_LIMIT;
+/**
+ * Reconciles wait on the API server and on node changes. Twice as many as node changes may run: a recovered
+ * injection's writes wait for the changes under way (injection-reconciler.ts), and the reconciles holding
+ * them must not keep the next recoveries from being picked up and queued for a change.
+ */
+export const DEFAULT_AGENT_WORKERS = 2 * DEFAULT_NODE_CHANGE_LIMIT;
 
 export class InjectionAgent {
   readonly metrics: AgentMetrics;

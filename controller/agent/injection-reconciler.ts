@@ -16,7 +16,7 @@ import type { FaultError } from '../faults/errors.ts';
 import type { Target } from '../faults/fault.ts';
 import type { FaultRegistry } from '../faults/registry.ts';
 import { type ApplyOutcome, createFaultSession } from '../faults/session.ts';
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { type Failpoint, noFailpoints } from '../runtime/failpoints.ts';
 import { describeError, type RuntimeLogger } from '../runtime/logger.ts';
 import type { AgentMetrics } from './agent-metrics.ts';
@@ -54,10 +54,23 @@ export interface InjectionReconcilerOptions {
    * Runs a node change: changes with a key in common one at a time, others side by side (bounded), never
    * while the sweep runs (node-changes.ts).
    */
-  nodeChanges: Pick<NodeChanges, 'run'>;
+  nodeChanges: Pick<NodeChanges, 'run' | 'settled'>;
+  /**
+   * How long a recovered injection's status and finalizer writes may wait for the node changes under way
+   * (recovery first, paperwork after). Default `DEFAULT_PAPERWORK_WAIT_MS`.
+   */
+  paperworkWaitMs?: number;
   failpoint?: Failpoint;
   metrics?: AgentMetrics;
 }
+
+/**
+ * A burst of recoveries (a run aborting 100 targets at once) is bound by CPU: each change starts nsenter and
+ * nft, and each recovered injection costs two API writes, ours to send and the API server's to store and
+ * fan out. The writes only report what is already true on the node, so they wait for the changes under way,
+ * and the last fault goes that much sooner. Bounded, so a steady stream of changes cannot hold a finalizer.
+ */
+export const DEFAULT_PAPERWORK_WAIT_MS = 2_000;
 
 export interface InjectionReconciler {
   /** Returns the latest version of the object this pass wrote (or read), undefined once it is gone. */
@@ -83,7 +96,18 @@ function rawPodUid(injection: InjectionObject): string | undefined {
 export function createInjectionReconciler(options: InjectionReconcilerOptions): InjectionReconciler {
   const { api, faults, resolver, clock, logger, deadlines, nodeChanges, metrics } = options;
   const failpoint = options.failpoint ?? noFailpoints;
+  const paperworkWaitMs = options.paperworkWaitMs ?? DEFAULT_PAPERWORK_WAIT_MS;
   const now = () => new Date(clock.now());
+
+  /** Recovery first, paperwork after: waits for the node changes under way, at most paperworkWaitMs. */
+  async function afterNodeChanges(): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = clock.setTimeout(resolve, paperworkWaitMs);
+    });
+    await Promise.race([nodeChanges.settled(), bound]);
+    if (timer !== undefined) clock.clearTimeout(timer);
+  }
   /**
    * What this process applied or verified, by UID: a retried status write never repeats the effect. The
    * session also keeps one-shot faults from repeating and serialises changes to one pod or network
@@ -137,6 +161,7 @@ export function createInjectionReconciler(options: InjectionReconcilerOptions): 
     forget(injection.metadata.uid);
     metrics?.recoveries.inc({ reason });
     logger.info({ injection: key, reason }, 'recovered');
+    await afterNodeChanges();
     let current = await api.writeStatus({
       injection,
       compute: (fresh) =>

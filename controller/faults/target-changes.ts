@@ -12,6 +12,8 @@ export interface NodeChanges {
   run<T>(keys: readonly string[], work: () => Promise<T>): Promise<T>;
   /** Runs `work` with nothing else running. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** Resolves once no change is running or waiting (at once when none is). */
+  settled(): Promise<void>;
 }
 
 interface Waiting {
@@ -28,6 +30,7 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
   const held = new Set<string>();
   let running = 0;
   let exclusiveRunning = false;
+  let settledWaiters: (() => void)[] = [];
 
   function pump(): void {
     const starting: Waiting[] = [];
@@ -68,6 +71,11 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
         if (ownKeys === undefined) exclusiveRunning = false;
         else for (const key of ownKeys) held.delete(key);
         pump();
+        if (running === 0 && waiting.length === 0 && settledWaiters.length > 0) {
+          const waiters = settledWaiters;
+          settledWaiters = [];
+          for (const wake of waiters) wake();
+        }
       };
       waiting.push({
         keys: ownKeys,
@@ -97,6 +105,10 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
   return {
     run: (keys, work) => enqueue(keys, work),
     exclusive: (work) => enqueue(undefined, work),
+    settled: () =>
+      running === 0 && waiting.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => settledWaiters.push(resolve)),
     running: () => running,
   };
 }

@@ -116,7 +116,7 @@ function setup(options: { present?: boolean; targetGone?: boolean; controllerLos
       schedule: (entry) => scheduled.push(`${entry.id}@${entry.deadlineMs}`),
       cancel: () => true,
     },
-    nodeChanges: { run: (_keys, work) => work() },
+    nodeChanges: { run: (_keys, work) => work(), settled: async () => {} },
   });
   return { log, clock, reconciler, scheduled, failNextWrites };
 }
@@ -259,7 +259,7 @@ test('a fault error becomes a final Injected False with its code as the reason',
     logger: silentLogger,
     controllerLost: () => false,
     deadlines: { schedule: () => {}, cancel: () => true },
-    nodeChanges: { run: (_keys, work) => work() },
+    nodeChanges: { run: (_keys, work) => work(), settled: async () => {} },
   });
   await reconciler.reconcile({ injection: makeInjection(loss, clock.now() + 60_000) });
   assert.deepEqual(log, [

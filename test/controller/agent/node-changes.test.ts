@@ -145,6 +145,25 @@ describe('node changes', () => {
     assert.deepEqual(await Promise.all(results), ['x', 'y']);
   });
 
+  test('settled resolves once no change runs or waits, at once when none does', async () => {
+    const changes = createNodeChanges({ limit: 1 });
+    const { work, release } = gates();
+    await changes.settled();
+    const results = [changes.run(['pod/a'], work('a')), changes.run(['pod/b'], work('b'))];
+    let settled = false;
+    void changes.settled().then(() => {
+      settled = true;
+    });
+    await settle();
+    release('a');
+    await settle();
+    assert.equal(settled, false, 'b still waited for its slot and then ran');
+    release('b');
+    await Promise.all(results);
+    await settle();
+    assert.equal(settled, true);
+  });
+
   test('the limit must be a positive integer', () => {
     assert.throws(() => createNodeChanges({ limit: 0 }), RangeError);
     assert.throws(() => createNodeChanges({ limit: 1.5 }), RangeError);
@@ -196,6 +215,62 @@ describe('the reconciler through node changes', () => {
     }),
     writeStatus: async ({ injection }) => injection,
   };
+
+  test("a recovered injection's writes wait for the changes under way, at most paperworkWaitMs", async () => {
+    const writes: string[] = [];
+    const logged: InjectionApi = {
+      ...api,
+      writeStatus: async ({ injection }) => {
+        writes.push(`status ${injection.metadata.name}`);
+        return injection;
+      },
+    };
+    const real = createFaultRegistry();
+    const networkLoss: Fault<unknown> = { ...(real.networkLoss as Fault<unknown>), recover: async () => {} };
+    const clock = new FakeClock();
+    const changes = createNodeChanges({ limit: 8 });
+    const reconciler = createInjectionReconciler({
+      nodeName: NODE,
+      api: logged,
+      faults: { ...real, networkLoss } as FaultRegistry,
+      resolver: { resolve: async ({ podUid }) => ({ id: `pod/${podUid}` }), listScopes: async () => [] },
+      clock,
+      logger: silentLogger,
+      controllerLost: () => false,
+      deadlines: { schedule: () => {}, cancel: () => true },
+      nodeChanges: changes,
+      paperworkWaitMs: 1_000,
+    });
+    const { work, release } = gates();
+    // Another recovery under way on another pod.
+    const other = changes.run(['pod/other'], work('other'));
+    const first = reconciler.reconcile({ injection: deletedInjection(randomUUID(), '1') });
+    const until = async (check: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    };
+    await until(() => changes.running() === 1);
+    await settle();
+    assert.deepEqual(writes, [], 'no write while the other change runs');
+    release('other');
+    await other;
+    await first;
+    assert.deepEqual(writes, ['status 1'], 'written once the changes settled');
+
+    // A change that never ends holds the writes back no longer than the bound.
+    const stuck = changes.run(['pod/stuck'], work('stuck'));
+    const second = reconciler.reconcile({ injection: deletedInjection(randomUUID(), '2') });
+    await until(() => changes.running() === 1);
+    await settle();
+    await clock.advance(999);
+    await settle();
+    assert.deepEqual(writes, ['status 1']);
+    await clock.advance(1);
+    await second;
+    assert.deepEqual(writes, ['status 1', 'status 2']);
+    release('stuck');
+    await stuck;
+  });
 
   test('recoveries of different pods run at once; of one pod, one after the other', async () => {
     const started: string[] = [];
