@@ -41,6 +41,11 @@ export interface ExperimentReconcilerOptions {
   metrics?: ControllerMetrics;
   /** Faults applied at once within one experiment (default 32). */
   concurrency?: number;
+  /**
+   * Faults recovered at once within one experiment (default 64). Higher than for injecting: a recovery is
+   * one small DELETE, and while it waits its fault stays in place.
+   */
+  recoveryConcurrency?: number;
   /** Agent and recovery timeouts (core's defaults when absent). */
   timeouts?: RunTimeouts;
   /** Crash points between the steps, for restart-safety tests (see runtime/failpoints.ts). */
@@ -67,6 +72,7 @@ export function createExperimentReconciler(
   options: ExperimentReconcilerOptions,
 ): ControllerReconciler<Experiment> {
   const concurrency = options.concurrency ?? 32;
+  const recoveryConcurrency = options.recoveryConcurrency ?? 64;
   const failpoint = options.failpoint ?? noFailpoints;
   /**
    * Admissions one at a time, each counting the runs admitted before it (maxConcurrentExperiments):
@@ -126,7 +132,8 @@ export function createExperimentReconciler(
     }
 
     if (plan.actions.length) failpoint('experiment.before-effects');
-    const outcomes = await perform(plan.actions, experiment, options, concurrency, signal);
+    const limit = plan.actions.every((a) => a.type === 'recover') ? recoveryConcurrency : concurrency;
+    const outcomes = await perform(plan.actions, experiment, options, limit, signal);
     // Stopping: what the effects did is replayed by whoever reconciles next (they are idempotent, and
     // the records were written first); an aborted probe is not a failed one, so nothing is recorded.
     if (signal?.aborted) return { done: undefined };
