@@ -1,15 +1,19 @@
-// Shared pieces of the agent tests: the API test server with our CRDs, ChaosInjection objects as the
-// controller would create them, bounded waiting, and a TargetResolver over the tests' own namespaces.
+// Shared pieces of the agent tests: the API test server with our CRDs and the controller harness's
+// strict defaults, ChaosInjection objects as the controller would create them, bounded waiting, and a
+// TargetResolver over the tests' own namespaces.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { TargetResolver } from '../../../controller/agent/target-resolver.ts';
 import { TargetNotFoundError } from '../../../controller/agent/target-resolver.ts';
 import type { Target } from '../../../controller/faults/fault.ts';
 import type { RuntimeLogger } from '../../../controller/runtime/logger.ts';
-import { type KubeApiServer, startKubeApiServer } from '../../support/kube-api-server/index.ts';
+import {
+  type KubeApiServer,
+  type KubeApiServerOptions,
+  startKubeApiServer,
+} from '../../support/kube-api-server/index.ts';
 import { waitFor as sharedWaitFor } from '../../support/wait.ts';
+import { clusterDefaults } from '../manager/harness.ts';
 
-export const crdDirectory = join(import.meta.dirname, '../../../charts/chaoscraft/crds');
 export const NAMESPACE = 'shop';
 
 type Json = Record<string, unknown>;
@@ -19,8 +23,13 @@ export type InjectionJson = Json & {
   status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } & Json;
 };
 
-export async function startServer(): Promise<KubeApiServer> {
-  const server = await startKubeApiServer({ crdDirectory, bookmarkIntervalMs: 500 });
+/**
+ * The API test server as strict as a cluster (`clusterDefaults`: cache lag with jitter, namespace
+ * lifecycle, pods that start over time), with the `shop` and `chaoscraft-system` namespaces.
+ * `leniency` is for a test that needs it explicitly (say why where you pass it).
+ */
+export async function startServer(leniency: Partial<KubeApiServerOptions> = {}): Promise<KubeApiServer> {
+  const server = await startKubeApiServer({ ...clusterDefaults, bookmarkIntervalMs: 500, ...leniency });
   server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'chaoscraft-system' } });
   return server;
