@@ -49,10 +49,7 @@ test('namesCluster: a real kubeconfig names one; the localhost stand-in of loadF
 
 describe('kubeClusterReader', () => {
   before(async () => {
-    server = await startKubeApiServer({
-      crdDirectory: 'charts/chaoscraft/crds',
-      replicaSetRecreateDelayMs: false,
-    });
+    server = await startKubeApiServer({ crdDirectory: 'charts/chaoscraft/crds' });
     await grantProcess(server, 'gitops');
     server.seed([
       {

@@ -71,10 +71,7 @@ describe('chaoscraft plan', { skip: GIT_MISSING }, () => {
     await repo.commit({ message: 'denied' });
     await repo.checkout({ ref: 'main' });
     repoDir = repo.dir;
-    server = await startKubeApiServer({
-      crdDirectory: 'charts/chaoscraft/crds',
-      replicaSetRecreateDelayMs: false,
-    });
+    server = await startKubeApiServer({ crdDirectory: 'charts/chaoscraft/crds' });
     server.seed([
       {
         apiVersion: 'v1',

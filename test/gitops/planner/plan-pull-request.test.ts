@@ -73,10 +73,7 @@ describe('planPullRequest against a repository and the Kubernetes API test serve
       files: { 'policies/default.yaml': policyYaml(), 'experiments/latency.yaml': latencyYaml },
     });
     await repo.commit({ message: 'policy and latency experiment' });
-    server = await startKubeApiServer({
-      crdDirectory: 'charts/chaoscraft/crds',
-      replicaSetRecreateDelayMs: false,
-    });
+    server = await startKubeApiServer({ crdDirectory: 'charts/chaoscraft/crds' });
     await grantProcess(server, 'gitops');
     server.seed([
       {
