@@ -2,7 +2,7 @@
 // limits (size, binary, UTF-8) hold only for files that may hold a ChaosCraft object (screen.ts);
 // any other file that breaks them is skipped with a note, and its text is never parsed.
 import { isUtf8 } from 'node:buffer';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import type { Diagnostic } from './diagnostic.ts';
 import { bytesMayHoldOurs } from './screen.ts';
 
@@ -24,34 +24,66 @@ export interface ReadSourceFs {
   mentionsOurs?(path: string): Promise<boolean>;
 }
 
-/**
- * The default: node:fs's synchronous calls behind the async interface. Checking a file is
- * synchronous work anyway, and reading a manifest takes microseconds, while a thread-pool round
- * trip for each of stat, open, fstat, read and close costs many times that (npm run bench -- --only
- * validate: 1,000 files read through node:fs/promises took longer than parsing them).
- */
-const synchronousFs: ReadSourceFs = {
-  stat: async (path) => statSync(path),
-  readFile: async (path) => readFileSync(path),
-  mentionsOurs: async (path) => scanFile(path),
-};
+/** Scans an open file in 1 MiB chunks (overlapping by the marker's length) without holding it whole. */
+function scanFile(fd: number): boolean {
+  const chunk = Buffer.alloc(1 << 20);
+  let position = 0;
+  for (;;) {
+    const read = readSync(fd, chunk, 0, chunk.length, position);
+    if (read === 0) return false;
+    if (bytesMayHoldOurs(chunk.subarray(0, read))) return true;
+    if (read < chunk.length) return false;
+    position += read - 9;
+  }
+}
 
-/** Scans a file in 1 MiB chunks (overlapping by the marker's length) without holding it whole. */
-function scanFile(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    let position = 0;
-    for (;;) {
-      const read = readSync(fd, chunk, 0, chunk.length, position);
-      if (read === 0) return false;
-      if (bytesMayHoldOurs(chunk.subarray(0, read))) return true;
-      if (read < chunk.length) return false;
-      position += read - 9;
+/** The whole file, read as readFileSync reads it: the size fstat gave, or to the end when it gave none. */
+function readOpenFile(fd: number, stats: Stats): Buffer {
+  const size = stats.isFile() ? stats.size : 0;
+  if (size > 0) {
+    const buffer = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const read = readSync(fd, buffer, length, size - length, null);
+      if (read === 0) break;
+      length += read;
     }
+    return length === size ? buffer : buffer.subarray(0, length);
+  }
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, read));
+  }
+}
+
+/**
+ * The default read, synchronous: one open, one fstat and the reads, with the limits, skips and
+ * messages of readManifestSource. Checking a file is synchronous work anyway, and reading a
+ * manifest takes microseconds, while a thread-pool round trip for each of stat, open, fstat, read
+ * and close costs many times that (npm run bench -- --only validate: 1,000 files read through
+ * node:fs/promises took longer than parsing them); a stat before the open was one more path lookup.
+ */
+export function readManifestFile(file: string): ReadResult {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    return ioFailure(file, error);
+  }
+  let bytes: Buffer;
+  try {
+    const stats = fstatSync(fd);
+    if (stats.size > maxManifestBytes) return tooLarge(file, stats.size, scanFile(fd));
+    bytes = readOpenFile(fd, stats);
+  } catch (error) {
+    return ioFailure(file, error);
   } finally {
     closeSync(fd);
   }
+  return decodeManifestBytes({ file, bytes, skipForeign: true });
 }
 
 export interface ReadSourceOptions {
@@ -60,14 +92,8 @@ export interface ReadSourceOptions {
   fs?: ReadSourceFs;
 }
 
-export async function readManifestSource({
-  file,
-  fs = synchronousFs,
-}: ReadSourceOptions): Promise<ReadResult> {
-  const fail = (code: Diagnostic['code'], message: string, line = 0): ReadResult => ({
-    ok: false,
-    diagnostic: { severity: 'error', code, file, line, column: line ? 1 : 0, message },
-  });
+export async function readManifestSource({ file, fs }: ReadSourceOptions): Promise<ReadResult> {
+  if (!fs) return readManifestFile(file);
   let size: number;
   try {
     size = (await fs.stat(file)).size;
@@ -81,11 +107,7 @@ export async function readManifestSource({
     } catch (error) {
       return ioFailure(file, error);
     }
-    if (!ours) return skip(file, `file is ${size} bytes and never mentions chaoscraft; skipped`);
-    return fail(
-      'file-too-large',
-      `file is ${size} bytes; files that may hold ChaosCraft objects are limited to ${maxManifestBytes} bytes (1 MiB)`,
-    );
+    return tooLarge(file, size, ours);
   }
   let bytes: Buffer;
   try {
@@ -94,6 +116,22 @@ export async function readManifestSource({
     return ioFailure(file, error);
   }
   return decodeManifestBytes({ file, bytes, skipForeign: true });
+}
+
+/** A file over the size limit, by its size before reading: skipped when it never mentions chaoscraft. */
+function tooLarge(file: string, size: number, ours: boolean): ReadResult {
+  if (!ours) return skip(file, `file is ${size} bytes and never mentions chaoscraft; skipped`);
+  return {
+    ok: false,
+    diagnostic: {
+      severity: 'error',
+      code: 'file-too-large',
+      file,
+      line: 0,
+      column: 0,
+      message: `file is ${size} bytes; files that may hold ChaosCraft objects are limited to ${maxManifestBytes} bytes (1 MiB)`,
+    },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkDocument, type ManifestObject } from './check-document.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { type ParseResult, parseDocuments } from './parse-documents.ts';
 import { parseDocumentsFast } from './parse-documents-fast.ts';
-import { readManifestSource } from './read-source.ts';
+import { type ReadResult, readManifestFile, readManifestSource } from './read-source.ts';
 import { documentOverflowLine, maxDocuments, mayHoldOurs, templateLine } from './screen.ts';
 import { findManifestFiles } from './walk.ts';
 
@@ -53,18 +53,25 @@ export async function validatePaths({ paths, exclude, fs }: ValidatePathsOptions
   const walk = await findManifestFiles({ paths, exclude, fs });
   append(report.diagnostics, walk.diagnostics);
   for (const { path, reason } of walk.skipped) report.ignored.push(info(path, 0, reason));
-  // Reads run a few at a time when an asynchronous file system is injected (one by one they are
-  // dominated by thread-pool round trips; the default reads synchronously, read-source.ts);
-  // checking stays in file order so the output is deterministic.
-  const sources = await mapInOrder(walk.files, readConcurrency, (file) => readManifestSource({ file, fs }));
+  // The default reads synchronously (read-source.ts): no promise per file. Reads run a few at a time
+  // when an asynchronous file system is injected (one by one they are dominated by thread-pool round
+  // trips). All files are read before any is checked: reading and checking file by file measured
+  // 15-20% slower for 1,000 files (likely the system calls between parses cooling the parser's caches).
+  // Checking stays in file order so the output is deterministic.
+  const sources = fs
+    ? await mapInOrder(walk.files, readConcurrency, (file) => readManifestSource({ file, fs }))
+    : walk.files.map((file) => readManifestFile(file));
   walk.files.forEach((file, index) => {
-    report.files++;
-    const source = sources[index]!;
-    if (!source.ok) report.diagnostics.push(source.diagnostic);
-    else if (source.skipped) report.ignored.push(source.skipped);
-    else addText(report, file, source.text, true);
+    addSource(report, file, sources[index]!);
   });
   return report;
+}
+
+function addSource(report: ValidationReport, file: string, source: ReadResult): void {
+  report.files++;
+  if (!source.ok) report.diagnostics.push(source.diagnostic);
+  else if (source.skipped) report.ignored.push(source.skipped);
+  else addText(report, file, source.text, true);
 }
 
 function addText(report: ValidationReport, file: string, text: string, skipForeign: boolean): void {
