@@ -42,11 +42,6 @@ const kindOfSchema = new Map<JsonSchema, FaultKindName>(
   (Object.entries(faultKinds) as [FaultKindName, JsonSchema][]).map(([kind, schema]) => [schema, kind]),
 );
 
-/**
- * Semantic issues of every fault's params inside a whole object (an experiment, a schedule, an
- * injection), found by walking the kind's schema alongside it: wherever the walk meets a fault
- * kind's schema, the value there is that kind's params. Paths are segments from the object root.
- */
 /** Per schema: whether a fault kind's schema lies below it (metadata, selectors and probes hold none). */
 const leadsToFault = new WeakMap<JsonSchema, boolean>();
 
@@ -61,28 +56,59 @@ function reachesFault(schema: JsonSchema): boolean {
   return found;
 }
 
-export function semanticIssuesIn(
-  schema: JsonSchema,
-  value: unknown,
-  at: (string | number)[] = [],
-): { path: (string | number)[]; message: string }[] {
-  // Most of an object holds no fault: walking it cost as much as the schema check.
-  if (!reachesFault(schema)) return [];
+/** Per schema: its properties that lead to a fault kind's schema, in the schema's order. */
+const faultProperties = new WeakMap<JsonSchema, [string, JsonSchema][]>();
+
+function propertiesToFaults(schema: JsonSchema): [string, JsonSchema][] {
+  let found = faultProperties.get(schema);
+  if (!found) {
+    found = Object.entries(schema.properties ?? {}).filter(([, child]) => reachesFault(child));
+    faultProperties.set(schema, found);
+  }
+  return found;
+}
+
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * Semantic issues of every fault's params inside a whole object (an experiment, a schedule, an
+ * injection), found by walking the kind's schema alongside it: wherever the walk meets a fault
+ * kind's schema, the value there is that kind's params. Paths are segments from the object root.
+ */
+export function semanticIssuesIn(schema: JsonSchema, value: unknown, at: (string | number)[] = []): Issue[] {
+  const issues: Issue[] = [];
+  collectIssues(schema, value, [...at], issues);
+  return issues;
+}
+
+/**
+ * The walk behind semanticIssuesIn. `at` is one array, extended and restored on the way down, and
+ * copied only into an issue: most of an object holds no fault, and a walk that built every path
+ * and list cost as much as the schema check.
+ */
+function collectIssues(schema: JsonSchema, value: unknown, at: (string | number)[], issues: Issue[]): void {
+  if (!reachesFault(schema)) return;
   const kind = kindOfSchema.get(schema);
   if (kind && isRecord(value)) {
-    return semanticIssues(kind, value).map((issue) => ({
-      path: [...at, ...issue.path.split('/').slice(1)],
-      message: issue.message,
-    }));
+    for (const issue of semanticIssues(kind, value))
+      issues.push({ path: [...at, ...issue.path.split('/').slice(1)], message: issue.message });
+    return;
   }
   if (Array.isArray(value) && schema.items) {
-    const items = schema.items;
-    return value.flatMap((item, index) => semanticIssuesIn(items, item, [...at, index]));
+    for (let index = 0; index < value.length; index++) {
+      at.push(index);
+      collectIssues(schema.items, value[index], at, issues);
+      at.pop();
+    }
+    return;
   }
-  if (!isRecord(value) || !schema.properties) return [];
-  return Object.entries(schema.properties).flatMap(([name, child]) =>
-    name in value ? semanticIssuesIn(child, value[name], [...at, name]) : [],
-  );
+  if (!isRecord(value) || !schema.properties) return;
+  for (const [name, child] of propertiesToFaults(schema)) {
+    if (!(name in value)) continue;
+    at.push(name);
+    collectIssues(child, value[name], at, issues);
+    at.pop();
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
