@@ -5,7 +5,7 @@
 // reported and not followed, so nothing outside the roots is ever read. Every real folder is walked
 // once (a second link to it is skipped), so link loops and link fans cannot multiply the walk, and
 // the walk stops after maxWalkEntries entries.
-import { type Dirent, promises as fsPromises, readFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, matchesGlob, relative, sep } from 'node:path';
 import type { Diagnostic } from './diagnostic.ts';
 import { ioFailure } from './read-source.ts';
@@ -22,11 +22,30 @@ export interface WalkResult {
   skipped: { path: string; reason: string }[];
 }
 
+/** What the walk needs of a file system (node:fs/promises has it). */
+export interface WalkFs {
+  stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean }>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<Dirent[]>;
+  realpath(path: string): Promise<string>;
+}
+
+/**
+ * The default: node:fs's synchronous calls behind the async interface, as for reading
+ * (read-source.ts). A readdir takes microseconds; a thread-pool round trip for each cost more.
+ */
+const synchronousFs: WalkFs = {
+  stat: async (path) => statSync(path),
+  readdir: async (path) => readdirSync(path, { withFileTypes: true }),
+  // The native realpath(3), which fs/promises uses too (realpathSync alone is a JavaScript walk).
+  realpath: async (path) => realpathSync.native(path),
+};
+
 export interface WalkOptions {
   paths: readonly string[];
   /** Globs relative to each root, as in .chaoscraftignore. */
   exclude?: readonly string[];
-  fs?: Pick<typeof fsPromises, 'stat' | 'readdir' | 'realpath'>;
+  /** Injected for tests; node:fs (synchronous calls) by default. */
+  fs?: WalkFs;
   /** Reads a root's .chaoscraftignore; undefined when there is none. Injected for tests. */
   readIgnoreFile?: (path: string) => string | undefined;
 }
@@ -86,7 +105,7 @@ function inside(real: string, root: string): boolean {
 export async function findManifestFiles({
   paths,
   exclude = [],
-  fs = fsPromises,
+  fs = synchronousFs,
   readIgnoreFile = readIgnoreFileFromDisk,
 }: WalkOptions): Promise<WalkResult> {
   const result: WalkResult = { files: [], diagnostics: [], skipped: [] };
@@ -154,7 +173,8 @@ export async function findManifestFiles({
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const child = join(path, entry.name);
       const childReal = join(real, entry.name);
-      if (isExcluded(relative(root.real, childReal), root.patterns)) {
+      // Most roots exclude nothing: no relative path to compute then.
+      if (root.patterns.length > 0 && isExcluded(relative(root.real, childReal), root.patterns)) {
         result.skipped.push({ path: child, reason: 'excluded; skipped' });
         continue;
       }
