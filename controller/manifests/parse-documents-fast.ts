@@ -14,10 +14,23 @@ const blankOrComment = /^\s*(#.*)?$/;
 /** Quoted scalars on one line: a `*` or `!` inside one (a cron schedule, a message) is text, not syntax. */
 const quotedScalar = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'/g;
 
-/** Whether the text may hold an anchor, alias, tag or merge key; the scan only runs if a marker is there. */
+const markers = /[&*!]|<</g;
+
+/**
+ * Whether the text may hold an anchor, alias, tag or merge key. Only the lines holding a marker are
+ * scanned (neither pattern spans a line break, so a line alone gives the verdict the whole text would).
+ */
 function mayBeUnusual(text: string): boolean {
-  const marker = text.includes('&') || text.includes('*') || text.includes('!') || text.includes('<<');
-  return marker && unusualSyntax.test(text.replace(quotedScalar, '""'));
+  if (!(text.includes('&') || text.includes('*') || text.includes('!') || text.includes('<<'))) return false;
+  markers.lastIndex = 0;
+  for (let found = markers.exec(text); found; found = markers.exec(text)) {
+    const start = text.lastIndexOf('\n', found.index) + 1;
+    const newline = text.indexOf('\n', found.index);
+    const end = newline === -1 ? text.length : newline;
+    if (unusualSyntax.test(text.slice(start, end).replace(quotedScalar, '""'))) return true;
+    markers.lastIndex = end;
+  }
+  return false;
 }
 
 export function parseDocumentsFast({ text }: { text: string }): ParseResult | undefined {
@@ -38,26 +51,38 @@ export function parseDocumentsFast({ text }: { text: string }): ParseResult | un
   return { documents, diagnostics: [] };
 }
 
-/** The first content line of each document; documents without content are not counted. */
+/**
+ * The first content line of each document; documents without content are not counted. Lines are
+ * found with indexOf and cut out only when the pattern tests need them (outside a document, or a
+ * line starting with - or .): splitting every file into lines cost more than the tests.
+ */
 function documentStartLines(text: string): number[] {
   const starts: number[] = [];
   let inDocument = false;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  let number = 0;
+  for (let start = 0; start <= text.length; number++) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    const lineStart = start;
+    start = end + 1;
     // Most lines start with neither "---" nor "...": skip the pattern for them.
-    const first = line.charCodeAt(0);
-    if ((first === 0x2d || first === 0x2e) && separator.test(line)) {
-      inDocument = false;
-      // `--- value` puts content on the separator line itself.
-      if (line.startsWith('---') && !blankOrComment.test(line.slice(3))) {
-        starts.push(i + 1);
-        inDocument = true;
+    const first = text.charCodeAt(lineStart);
+    if (first === 0x2d || first === 0x2e) {
+      const line = text.slice(lineStart, end);
+      if (separator.test(line)) {
+        inDocument = false;
+        // `--- value` puts content on the separator line itself.
+        if (line.startsWith('---') && !blankOrComment.test(line.slice(3))) {
+          starts.push(number + 1);
+          inDocument = true;
+        }
+        continue;
       }
-      continue;
     }
-    if (inDocument || blankOrComment.test(line) || line.startsWith('%')) continue;
-    starts.push(i + 1);
+    if (inDocument) continue;
+    const line = text.slice(lineStart, end);
+    if (blankOrComment.test(line) || line.startsWith('%')) continue;
+    starts.push(number + 1);
     inDocument = true;
   }
   return starts;
