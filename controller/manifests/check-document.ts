@@ -160,16 +160,19 @@ function checkObject(file: string, document: ParsedDocument): DocumentVerdict {
     return { status: 'ours', object: manifest, diagnostics: [diagnostic(['kind'], 'unknown-kind', message)] };
   }
   const errors = validator.validate(object);
-  const infinite = nonFiniteIssues(screened.nonFinite);
-  const under = (path: readonly (string | number)[]) =>
-    infinite.some((i) => i.path.every((segment, n) => String(path[n]) === String(segment)));
-  const diagnostics = [
-    ...infinite.map((issue) => diagnostic(issue.path, 'schema', issue.message)),
+  const diagnostics: Diagnostic[] = [];
+  // Most objects pass the schema and hold only finite numbers: nothing to explain then.
+  if (errors.length > 0 || screened.nonFinite.length > 0) {
+    const infinite = nonFiniteIssues(screened.nonFinite);
+    const under = (path: readonly (string | number)[]) =>
+      infinite.some((i) => i.path.every((segment, n) => String(path[n]) === String(segment)));
+    for (const issue of infinite) diagnostics.push(diagnostic(issue.path, 'schema', issue.message));
     // A schema error about an infinite number repeats the finding above in odd words.
-    ...explainSchemaErrors(errors, validator.schema, object)
-      .filter((finding) => !under(finding.path))
-      .map((finding) => diagnostic(finding.path, finding.code, finding.message, finding.atKey)),
-  ];
+    for (const finding of explainSchemaErrors(errors, validator.schema, object)) {
+      if (!under(finding.path))
+        diagnostics.push(diagnostic(finding.path, finding.code, finding.message, finding.atKey));
+    }
+  }
   // The rules no schema can state, exactly as the agent runs them; only on a schema-valid object.
   if (diagnostics.length === 0) {
     const schema =

@@ -71,8 +71,33 @@ export interface ValueScreen {
   nonFinite: { path: (string | number)[]; nan: boolean }[];
 }
 
-/** One iterative walk, before any recursive one (the schema validator, the explainer) sees the object. */
+/**
+ * One iterative walk, before any recursive one (the schema validator, the explainer) sees the object.
+ * It keeps no paths: only when it finds something does the walk that names where run.
+ */
 export function screenValues(value: unknown): ValueScreen {
+  if (typeof value === 'number') return screenWithPaths(value);
+  // Objects only on the stack (with their depths): numbers and text are judged where they are met.
+  const objects: unknown[] = [value];
+  const depths: number[] = [0];
+  while (objects.length > 0) {
+    const current = objects.pop();
+    const depth = depths.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= maxNestingDepth) return screenWithPaths(value);
+    const children = Array.isArray(current) ? current : Object.values(current);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        objects.push(child);
+        depths.push(depth + 1);
+      } else if (typeof child === 'number' && !Number.isFinite(child)) return screenWithPaths(value);
+    }
+  }
+  return { nonFinite: [] };
+}
+
+/** The walk of screenValues that names where: the first value nested too deep and every non-finite number. */
+function screenWithPaths(value: unknown): ValueScreen {
   // Each entry links to its parent, so a path is built only for what is reported; copying the path at
   // every step made the walks cost as much as the schema check.
   interface Entry {
