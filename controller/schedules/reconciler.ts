@@ -1,5 +1,6 @@
 // The ChaosSchedule reconciler: observe (caches) → decide (core planSchedule) → act (create or
-// delete runs) → one status write → events. Written against injected interfaces (the caches, the
+// delete runs) → one status write → events; after a run is created, the status write is the next
+// reconcile's, so that a burst of fires creates every run first. Written against injected interfaces (the caches, the
 // writers, the clock) and run by the controller runtime (manager/schedule-controller.ts): a key in,
 // a requeueAfter out (the next fire time, so there is no polling). It reads the schedule through
 // `context.get` and remembers its writes in `context.written` (the runtime's written-object
@@ -111,9 +112,15 @@ export function createScheduleReconciler(
       await perform(action, schedule);
       if (action.type === 'createRun' || action.type === 'deleteRun') failpoint('schedule.after-an-action');
     }
+    // A run was created: its status is written by the next reconcile, queued behind every other
+    // schedule due now. When many schedules fire at once, each creation then waits for the creations
+    // before it only, not for their status writes too (and the write carries the run's UID, which a
+    // write now would not, saving a second one). The next plan finds the run (runOverlay) and
+    // records it as it records one created before a restart.
+    const deferStatus = plan.actions.some((action) => action.type === 'createRun');
 
     let current = schedule;
-    if (!finalizerAction) {
+    if (!finalizerAction && !deferStatus) {
       const result = await options.writer.writeStatus({
         namespace,
         name,
@@ -153,6 +160,7 @@ export function createScheduleReconciler(
       runOverlay.forget(uid);
       return { done: undefined };
     }
+    if (deferStatus) return { done: soon };
     if (plan.requeueAfterMs === 0) return { next: current };
     return { done: plan.requeueAfterMs === undefined ? undefined : Math.max(soon, plan.requeueAfterMs) };
   }

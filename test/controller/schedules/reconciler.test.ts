@@ -3,6 +3,7 @@
 // recover. Proves the effects side performs the plan and never doubles a run.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import { scheduleFinalizer } from '../../../controller/api/contract.ts';
 import type { ObservedRun, RunManifest, ScheduleObject } from '../../../controller/core/schedule/types.ts';
 import { defineController } from '../../../controller/runtime/controller.ts';
@@ -49,7 +50,9 @@ function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
         server.schedule.metadata.resourceVersion = String(++version);
         return { resourceVersion: String(version) };
       },
-      async writeStatus({ after }) {
+      async writeStatus({ before, after }) {
+        // As the real writer: no request when nothing changed.
+        if (isDeepStrictEqual(before ?? {}, after)) return undefined;
         server.schedule.status = structuredClone(after);
         server.schedule.metadata.resourceVersion = String(++version);
         return { resourceVersion: String(version) };
@@ -155,9 +158,35 @@ test('a restarted controller whose status write was lost finds the run it create
     finalizer: true,
   });
   h.at('2026-05-04T10:01:05Z');
+  assert.deepEqual(await h.reconcile(), { requeueAfter: 1 }, 'the status comes with the next reconcile');
   await h.reconcile();
   assert.deepEqual(h.server.creates, [], 'created once, before the crash');
   assert.equal(h.server.schedule.status?.lastScheduleTime, '2026-05-04T10:01:00.000Z');
+});
+
+test("a fire creates the run and leaves the status to the next reconcile (queued behind the other due schedules), which writes it once, with the run's UID", async () => {
+  const h = harness();
+  await h.reconcile();
+  h.sync();
+  const writes = () => Number(h.server.schedule.metadata.resourceVersion);
+  const before = writes();
+  h.at('2026-05-04T10:01:00.010Z');
+  assert.deepEqual(await h.reconcile(), { requeueAfter: 1 });
+  assert.deepEqual(h.server.creates, ['nightly-1777888860']);
+  assert.equal(writes(), before, 'no status write with the creation');
+  assert.ok(h.server.events.includes('RunCreated'), 'the event is not held back');
+  // The cache has not seen the run yet: the overlay has it, with the UID the create answered.
+  assert.deepEqual(await h.reconcile(), { requeueAfter: 59_990 });
+  assert.equal(writes(), before + 1, 'one status write for the fire');
+  assert.equal(h.server.schedule.status?.lastScheduleTime, '2026-05-04T10:01:00.000Z');
+  assert.deepEqual(h.server.schedule.status?.active, [
+    { name: 'nightly-1777888860', uid: 'uid-nightly-1777888860' },
+  ]);
+  h.sync();
+  await h.reconcile();
+  assert.equal(writes(), before + 1, 'nothing more to write once the cache shows it');
+  assert.deepEqual(h.server.creates, ['nightly-1777888860']);
+  assert.equal(h.server.events.filter((e) => e === 'RunCreated').length, 1);
 });
 
 test('a deleted schedule deletes its running run and releases its finalizer only once the run is gone', async () => {
