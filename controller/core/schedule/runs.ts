@@ -23,8 +23,17 @@ export type RunOutcome = 'active' | 'succeeded' | 'failed';
  */
 export function runOutcome(run: ObservedRun): RunOutcome {
   const generation = run.metadata.generation ?? 1;
-  if (runStateOf({ metadata: { generation }, status: run.status }) !== 'finished') return 'active';
-  return findCondition(run.status?.conditions, 'Succeeded')?.status === 'True' ? 'succeeded' : 'failed';
+  const succeeded = findCondition(run.status?.conditions, 'Succeeded');
+  const finished =
+    runStateOf({ metadata: { generation }, status: run.status }) === 'finished' ||
+    // The API server bumps the generation of an object it marks for deletion (it has finalizers),
+    // so a run that had finished reads as not started for its new generation; being deleted, it
+    // never starts again. Without this it came back into status.active (and held a Forbid
+    // schedule) between the history cleanup's delete and its end.
+    (run.metadata.deletionTimestamp !== undefined &&
+      (succeeded?.status === 'True' || succeeded?.status === 'False'));
+  if (!finished) return 'active';
+  return succeeded?.status === 'True' ? 'succeeded' : 'failed';
 }
 
 /** The fire time a run was created for: its annotation, else (not created by us) its creation time. */
