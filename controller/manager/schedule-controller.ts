@@ -1,8 +1,10 @@
 // The ChaosSchedule controller on the controller runtime (runtime/controller.ts): schedules are its
 // primary objects, the ChaosExperiments it created wake their schedule through their controller
-// owner reference, and a change of the policies in force wakes every schedule (a run held by a
+// owner reference (when created, deleted, or changed in a way the schedule decides on: finished,
+// being deleted; not at each step of a run under way), and a change of the policies in force wakes every schedule (a run held by a
 // suspension starts when it lifts). The reconciler's requeueAfter is the next fire time: the work
 // queue keeps one timer, for the nearest deadline across all schedules (runtime/work-queue.ts).
+import { runChangeConcernsSchedule } from '../core/schedule/runs.ts';
 import { createEventRecorder } from '../kube/event-recorder.ts';
 import { createRunClient, createScheduleWriter } from '../kube/schedule-api.ts';
 import { type ControllerDefinition, controllerOwnerName, owned } from '../runtime/controller.ts';
@@ -34,7 +36,11 @@ export function scheduleController({
     queue: 'chaosschedules',
     logKey: 'schedule',
     for: caches.schedules,
-    owns: [owned(caches.experiments, controllerOwnerName('ChaosSchedule'))],
+    owns: [
+      owned(caches.experiments, controllerOwnerName('ChaosSchedule'), {
+        concerns: (before, after) => runChangeConcernsSchedule(before, after),
+      }),
+    ],
     watches: [
       (enqueue) =>
         caches.onPoliciesChanged(() => {

@@ -4,7 +4,8 @@
  * the rest, the same for every controller:
  * - a WorkQueue keyed `namespace/name` (objectKey), with `requeueAfter` and back-off (runWorkers);
  * - the enqueue wiring: every add, update and delete of a primary object queues its key; a child's
- *   change queues its owner's; a watch queues what its map returns;
+ *   change queues its owner's (an update only if it concerns the owner, when `owned` says which
+ *   do); a watch queues what its map returns;
  * - the workers, run only while leading (ControllerManager), after queueing every primary object once
  *   (level-based: nothing is assumed on taking over);
  * - metrics labelled `controller=<name>` (reconciles by result, duration, errors by code) and the
@@ -54,17 +55,23 @@ export type ControllerWatch = (enqueue: Enqueue) => void;
 export interface Owned {
   source: Watchable<KubeObject>;
   owner(child: KubeObject): string | undefined;
+  concerns?(before: KubeObject, after: KubeObject): boolean;
 }
 
 /**
  * Children in `source` wake their owner: `owner(child)` names it in the child's namespace (read from
  * the owner reference; `controllerOwnerName(kind)` does that for objects that keep their metadata).
+ * A child added or deleted always wakes it; an update only when `concerns(before, after)` says the
+ * owner decides differently on it (every update when absent): a child that writes its status
+ * several times on its way should not reconcile its owner each time for nothing. A child that
+ * changes owner wakes both.
  */
 export function owned<C extends KubeObject>(
   source: Watchable<C>,
   owner: (child: C) => string | undefined,
+  options: { concerns?: (before: C, after: C) => boolean } = {},
 ): Owned {
-  return { source, owner } as unknown as Owned;
+  return { source, owner, ...options } as unknown as Owned;
 }
 
 export interface ControllerContext<T extends KubeObject> extends ReconcileContext {
@@ -187,7 +194,12 @@ export function defineController<T extends KubeObject>(
     };
     children.source.addHandlers({
       onAdd: enqueueOwner,
-      onUpdate: (_before, after) => enqueueOwner(after),
+      onUpdate: (before, after) => {
+        if (children.owner(before) !== children.owner(after)) {
+          enqueueOwner(before);
+          enqueueOwner(after);
+        } else if (!children.concerns || children.concerns(before, after)) enqueueOwner(after);
+      },
       onDelete: enqueueOwner,
     });
   }

@@ -36,6 +36,22 @@ export function runOutcome(run: ObservedRun): RunOutcome {
   return succeeded?.status === 'True' ? 'succeeded' : 'failed';
 }
 
+/**
+ * Whether a change of a run can change what its schedule decides: planSchedule reads of a run only
+ * its name, UID, deletion, fire time, outcome and completion time. Anything else (the finalizer,
+ * the steps of a run under way, records, its status revision) does not concern the schedule.
+ */
+export function runChangeConcernsSchedule(before: ObservedRun, after: ObservedRun): boolean {
+  return (
+    runOutcome(before) !== runOutcome(after) ||
+    before.status?.completionTime !== after.status?.completionTime ||
+    before.metadata.deletionTimestamp !== after.metadata.deletionTimestamp ||
+    before.metadata.uid !== after.metadata.uid ||
+    before.metadata.name !== after.metadata.name ||
+    scheduledTimeOf(before) !== scheduledTimeOf(after)
+  );
+}
+
 /** The fire time a run was created for: its annotation, else (not created by us) its creation time. */
 export function scheduledTimeOf(run: ObservedRun): number {
   const stamped = Date.parse(run.metadata.annotations?.[scheduledTimeAnnotation] ?? '');

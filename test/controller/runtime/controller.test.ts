@@ -132,6 +132,27 @@ describe('defineController', () => {
     assert.deepEqual(await drain(), ['ns/parent', 'ns/by-reference']);
   });
 
+  test('owns with concerns: an update queues the owner only when it concerns it; adds and deletes always do; a child that changes owner wakes both', async () => {
+    const children = new FakeSource<Thing>();
+    const { drain } = setup({
+      owns: [
+        owned(children, (child) => child.spec?.owner, {
+          concerns: (before, after) => before.spec?.state !== after.spec?.state,
+        }),
+      ],
+    });
+    children.put(thing('c', '1', { spec: { owner: 'p', state: 'running' } }));
+    assert.deepEqual(await drain(), ['ns/p'], 'added');
+    children.put(thing('c', '2', { spec: { owner: 'p', state: 'running' } }));
+    assert.deepEqual(await drain(), [], 'an update that does not concern the owner');
+    children.put(thing('c', '3', { spec: { owner: 'p', state: 'done' } }));
+    assert.deepEqual(await drain(), ['ns/p'], 'one that does');
+    children.put(thing('c', '4', { spec: { owner: 'q', state: 'done' } }));
+    assert.deepEqual(await drain(), ['ns/p', 'ns/q'], 'the old owner lost it, the new one got it');
+    children.remove(thing('c', '4', { spec: { owner: 'q', state: 'done' } }));
+    assert.deepEqual(await drain(), ['ns/q'], 'deleted');
+  });
+
   test('watches: a mapped change queues what the map returns, after the object itself; any subscription can enqueue', async () => {
     let signal: (() => void) | undefined;
     const { things, drain } = setup((things) => ({
