@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CronExpressionParser } from 'cron-parser';
 import {
   checkSchedule,
   nextFireTimes,
@@ -69,4 +70,34 @@ test('invalid schedules and zones are ScheduleErrors', () => {
   assert.throws(() => checkSchedule({ schedule: '0 25 * * *' }), ScheduleError);
   assert.throws(() => checkSchedule({ schedule: '@every 10ms' }), /at least 1s/);
   assert.throws(() => checkSchedule({ schedule: '0 * * * *', timeZone: 'Mars/Olympus' }), ScheduleError);
+});
+
+test('UTC: every answer is what cron-parser says, whatever was asked before (answers are remembered by span)', () => {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const start = Date.parse('2024-02-27T00:00:00Z');
+  for (const schedule of ['* * * * *', '*/7 3-5 * * 1', '0 0 29 2 *', '@hourly', '30 2 * * *']) {
+    const fresh = (after: number, count: number) => {
+      const expression = CronExpressionParser.parse(schedule, { currentDate: new Date(after), tz: 'UTC' });
+      return Array.from({ length: count }, () => expression.next().toDate().toISOString());
+    };
+    for (let i = 0; i < 150; i++) {
+      // Near each other and far apart, on fire times and between them, to the millisecond.
+      const after =
+        i % 3 === 0
+          ? start + Math.floor(random() * 3 * 365 * 86_400_000)
+          : start + Math.floor(random() * 4) * 60_000 + (i % 2 ? 0 : Math.floor(random() * 60_000));
+      const count = 1 + (i % 3);
+      for (const timeZone of [undefined, 'UTC']) {
+        assert.deepEqual(
+          nextFireTimes({ schedule, timeZone, after: new Date(after), count }).map((t) => t.toISOString()),
+          fresh(after, count),
+          `${schedule} after ${new Date(after).toISOString()}`,
+        );
+      }
+    }
+  }
 });
