@@ -3,8 +3,8 @@
 // late. The controller runs as its own process (so its memory is its own) from start to caches
 // synced and every experiment reconciled once. Headline: its peak RSS (VmHWM). Baseline: the floor
 // of the same list work, a bare process (support/bare-list.ts, fetch with limit/continue, no
-// product code, the controller's heap settings) that pages through the same collections and keeps
-// nothing; run before and after the controller, the faster run counts.
+// product code, the controller's heap and malloc settings) that pages through the same collections
+// and keeps nothing; run before and after the controller, the faster run counts.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,15 @@ const listPaths = [
   '/apis/chaoscraft.io/v1alpha1/chaospolicies',
   '/apis/chaoscraft.io/v1alpha1/chaosinjections',
 ];
+
+/** The malloc setting bin/chaoscraft.js gives long-running roles, unless the environment has one. */
+function mallocTunables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const tunables = env.GLIBC_TUNABLES ?? '';
+  if (/(^|:)glibc\.malloc\.mmap_threshold=/.test(tunables) || env.MALLOC_MMAP_THRESHOLD_ !== undefined)
+    return {};
+  const threshold = 'glibc.malloc.mmap_threshold=131072';
+  return { GLIBC_TUNABLES: tunables ? `${tunables}:${threshold}` : threshold };
+}
 
 interface BareListResult {
   ms: number;
@@ -134,14 +143,19 @@ const benchmark: Benchmark = {
       const bare = async (): Promise<BareListResult> => {
         const { stdout } = await promisify(execFile)(
           process.execPath,
-          // The heap settings bin/chaoscraft.js gives the controller, so memory compares like for like.
+          // The heap and malloc settings bin/chaoscraft.js gives the controller: memory compares like
+          // for like.
           [
             '--max-semi-space-size=1',
             '--max-old-space-size=256',
             bareList,
             JSON.stringify({ url: server.url, paths: listPaths, limit: 500 }),
           ],
-          { env: { ...process.env, BENCH_TOKEN: token ?? '' }, timeout: 300_000, maxBuffer: 1 << 20 },
+          {
+            env: { ...process.env, ...mallocTunables(process.env), BENCH_TOKEN: token ?? '' },
+            timeout: 300_000,
+            maxBuffer: 1 << 20,
+          },
         );
         return JSON.parse(stdout) as BareListResult;
       };
