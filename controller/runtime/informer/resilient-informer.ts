@@ -139,13 +139,7 @@ export class ResilientInformer<T extends KubeObject> {
 
   async #listAndWatchOnce(signal: AbortSignal): Promise<void> {
     const { listWatch, clock } = this.#options;
-    if (this.#resourceVersion === '') {
-      const listed = await listWatch.list({ signal });
-      if (signal.aborted) return;
-      this.#replace(listed.items);
-      this.#resourceVersion = listed.resourceVersion;
-      this.#markSynced();
-    }
+    if (this.#resourceVersion === '' && !(await this.#list(signal))) return;
     const watchAbort = new AbortController();
     const onAbort = () => watchAbort.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -172,6 +166,20 @@ export class ResilientInformer<T extends KubeObject> {
     if (!healthy) throw new WatchFailedError('watch closed at once without events', { data: { delivered } });
     this.#consecutiveFailures = 0;
     this.#logger.debug({ informer: this.#options.name, delivered }, 'watch ended, watching again');
+  }
+
+  /**
+   * Lists into the cache; false if the signal aborted meanwhile. A method of its own so that the list
+   * is not held while the watch that follows runs: a suspended async function keeps its locals, and
+   * the listed objects would stay in memory next to their newer versions until that watch ended.
+   */
+  async #list(signal: AbortSignal): Promise<boolean> {
+    const listed = await this.#options.listWatch.list({ signal });
+    if (signal.aborted) return false;
+    this.#replace(listed.items);
+    this.#resourceVersion = listed.resourceVersion;
+    this.#markSynced();
+    return true;
   }
 
   /** Handles a failed list or watch; returns false if the signal aborted while backing off. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock } from '../../../../controller/runtime/clock.ts';
 import { indexByLabel, objectKey } from '../../../../controller/runtime/informer/object-store.ts';
@@ -78,6 +80,25 @@ describe('ResilientInformer', () => {
     assert.deepEqual(informer.byIndex('byApp', 'db').map(objectKey), ['team-a/one']);
     assert.deepEqual(informer.byIndex('byApp', 'web'), []);
     assert.equal(api.calls.list, 1);
+    await stop(context);
+  });
+
+  test('the listed objects are not kept once newer versions replace them in the cache', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const api = new FakeListWatch();
+    for (let i = 0; i < 20; i++) api.upsert({ namespace: 'ns', name: `o-${i}` });
+    const context = setup({ api });
+    const { clock, informer } = context;
+    await informer.waitForSync();
+    await clock.advance(0);
+    const listed = informer.list().map((object) => new WeakRef(object));
+    for (let i = 0; i < 20; i++) api.upsert({ namespace: 'ns', name: `o-${i}`, data: 'newer' });
+    // A WeakRef keeps its target for the rest of the task that made it.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.equal(api.activeWatches(), 1, 'the watch that follows the list is still running');
+    assert.equal(listed.filter((ref) => ref.deref() !== undefined).length, 0);
     await stop(context);
   });
 
