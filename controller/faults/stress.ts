@@ -73,7 +73,7 @@ async function relativeCgroupPath(cgroupPath: string): Promise<string> {
   return cgroupPath.slice(mount.replace(/\/$/, '').length);
 }
 
-/** Starts `stress-ng <args>` in the cgroup and returns once it runs there (or throws). */
+/** Starts `stress-ng <args>` in the cgroup and returns once it runs there with a worker (or throws). */
 async function startStressInCgroup(options: {
   cgroupPath: string;
   tag: string;
@@ -105,7 +105,14 @@ async function startStressInCgroup(options: {
       readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => ''),
       readFile(`/proc/${pid}/comm`, 'utf8').catch(() => ''),
     ]);
-    if (cgroupText.includes(`0::${expected}\n`) && comm.startsWith('stress-ng')) {
+    // Started means a worker is forked too: until then stress-ng is setting itself up, and for a few ms
+    // its environment area does not read as NAME=value (measured: the tag missing at 8-15 ms, never after
+    // the first worker), so an inject again at once would not find it by its tag and start a second run.
+    if (
+      cgroupText.includes(`0::${expected}\n`) &&
+      comm.startsWith('stress-ng') &&
+      (await hasChild(pid, options.cgroupPath))
+    ) {
       const stat = await readProcessStat({ pid });
       if (stat) return { pid, startTime: stat.startTime };
     }
@@ -119,6 +126,14 @@ async function startStressInCgroup(options: {
       : `stress-ng did not start in ${options.cgroupPath} within ${PLACEMENT_TIMEOUT_MS} ms`,
     data: { cgroupPath: options.cgroupPath, exitCode: exited?.code ?? null },
   });
+}
+
+/** Whether a process of the stress run's cgroup tree has `pid` as its parent. */
+async function hasChild(pid: number, cgroupPath: string): Promise<boolean> {
+  for (const other of await listCgroupPids({ cgroupPath, recursive: true })) {
+    if (other !== pid && (await readProcessStat({ pid: other }))?.ppid === pid) return true;
+  }
+  return false;
 }
 
 async function waitUntilGone(refs: ProcessRef[], ms: number): Promise<boolean> {

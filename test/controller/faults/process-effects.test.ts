@@ -54,6 +54,27 @@ const noStressNg = hasProgram('stress-ng')
   : 'stress-ng is not installed (scripts/setup.sh installs it as root)';
 
 describe('stress faults: real effects', { skip: cgroupUnavailableReason() ?? noStressNg }, () => {
+  test('inject returns once a worker runs, so an inject again at once adopts the run', async () => {
+    // stress-ng's environment area does not read as NAME=value for a few ms while it sets itself up,
+    // before its first worker; an inject returning inside that window let the next one miss the tag.
+    const { target, cgroupPath } = await fixture();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const tag = newTag();
+      const record = await faults.cpuStress.inject({ target, params: { workers: 1, load: 10 }, tag });
+      const tagged = await findTaggedStressProcesses({ cgroupPath, tag });
+      assert.ok(
+        tagged.some((ref) => ref.role === 'main') && tagged.some((ref) => ref.role === 'worker'),
+        `attempt ${attempt}: right after inject, main and worker: ${JSON.stringify(tagged)}`,
+      );
+      await faults.cpuStress.inject({ target, params: { workers: 1, load: 10 }, tag });
+      const mains = (await findTaggedStressProcesses({ cgroupPath, tag })).filter(
+        (ref) => ref.role === 'main',
+      );
+      assert.equal(mains.length, 1, `attempt ${attempt}: one run after two injects`);
+      await faults.cpuStress.recover({ target, record, tag });
+    }
+  });
+
   test('CPU stress raises the target cgroup usage_usec, runs only inside it, and stops on recovery', async () => {
     const { target, cgroupPath } = await fixture();
     const baseline = await cpuUsedDuring(cgroupPath, 300);
