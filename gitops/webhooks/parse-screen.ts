@@ -44,6 +44,10 @@ export async function screenParse(options: {
     });
     worker.on('exit', () => resolve({ ok: false, reason: 'parser', ...(current ? { path: current } : {}) }));
   });
-  await worker.terminate();
+  const stopped = worker.terminate();
+  // An abort answers at once: a worker deep in a collection of its large heap can take seconds to stop
+  // (terminating waits for the collector), and the caller is shutting down or giving up on the PR.
+  if (result.ok || result.reason !== 'aborted') await stopped;
+  else stopped.catch(() => {});
   return result;
 }
