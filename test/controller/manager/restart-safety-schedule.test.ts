@@ -196,17 +196,20 @@ function stateOf(namespace: string) {
 async function recordPath(path: PathName): Promise<Hit[]> {
   const namespace = newNamespace(path);
   const stopWatching = watchRuns(namespace);
-  await prepare(path, namespace);
   const { failpoint, hits } = recorder(() => stateOf(namespace));
-  const controller = await startController(server, { watchNamespaces: [namespace], failpoint });
   try {
-    await waitFor({
-      condition: () => ended(path, namespace),
-      what: `the ${path} path to end`,
-      timeoutMs: 60_000,
-    });
+    await prepare(path, namespace);
+    const controller = await startController(server, { watchNamespaces: [namespace], failpoint });
+    try {
+      await waitFor({
+        condition: () => ended(path, namespace),
+        what: `the ${path} path to end`,
+        timeoutMs: 60_000,
+      });
+    } finally {
+      await controller.close();
+    }
   } finally {
-    await controller.close();
     stopWatching();
   }
   // Only the schedule controller's points: the experiment controller's have their own test.
@@ -223,29 +226,38 @@ function checkRuns(namespace: string): void {
   assert.equal(createdCount(namespace), seen.size, 'every run created was seen, each once');
 }
 
-async function crashScenario(path: PathName, hit: Hit): Promise<'crashed' | 'not-reached'> {
+/**
+ * One crash and restart in a new namespace. 'not-reached' when the crashing process ended the path
+ * without passing the point (its output says how far it got); the restart is checked either way.
+ */
+async function crashScenario(
+  path: PathName,
+  hit: Hit,
+): Promise<{ outcome: 'crashed' | 'not-reached'; output: string }> {
   const namespace = newNamespace(path);
   const stopWatching = watchRuns(namespace);
-  await prepare(path, namespace);
-  const crashing = startControllerProcess({ kubeconfig, namespace, failpoints: specOf(hit) });
-  const outcome = await crashAt(crashing, hit, () => ended(path, namespace));
-  if (outcome === 'not-reached' && hit.n === 1)
-    assert.fail(`${hit.name} was never passed on the ${path} path: ${crashing.output().slice(-3000)}`);
-  const restarted = await startController(server, { watchNamespaces: [namespace] });
   try {
-    await waitFor({
-      condition: () => ended(path, namespace),
-      what: `the ${path} path to end after the restart; ${JSON.stringify(stateOf(namespace))}`,
-      timeoutMs: 60_000,
-    });
+    await prepare(path, namespace);
+    const crashing = startControllerProcess({ kubeconfig, namespace, failpoints: specOf(hit) });
+    const outcome = await crashAt(crashing, hit, () => ended(path, namespace));
+    const restarted = await startController(server, { watchNamespaces: [namespace] });
+    try {
+      await waitFor({
+        condition: () => ended(path, namespace),
+        what: `the ${path} path to end after the restart; ${JSON.stringify(stateOf(namespace))}`,
+        timeoutMs: 60_000,
+      });
+    } finally {
+      await restarted.close();
+    }
     stopWatching();
     checkRuns(namespace);
     if (path === 'deletion') assert.deepEqual(runsIn(namespace), [], 'no run outlives its schedule');
+    return { outcome, output: crashing.output() };
   } finally {
+    // Also on a failure: a poller left running would keep this file's process alive after its tests.
     stopWatching();
-    await restarted.close();
   }
-  return outcome;
 }
 
 test('schedule: kill -9 at every failpoint of the run and deletion paths, restart: never two runs for one fire time, right end state', async (t) => {
@@ -270,7 +282,17 @@ test('schedule: kill -9 at every failpoint of the run and deletion paths, restar
     scenarios,
     ({ path, hit }) => `${path} path, kill -9 at ${specOf(hit)}`,
     async ({ path, hit }) => {
-      if ((await crashScenario(path, hit)) === 'not-reached') notReached.push(`${path} ${specOf(hit)}`);
+      let { outcome, output } = await crashScenario(path, hit);
+      // Whether a clean run passes a point can depend on timing even the first time: on the deletion
+      // path, the status is written only when a reconcile sees the run being deleted before it is gone
+      // (seen once in CI: schedule.after-status=1). A point a second try does not pass either fails.
+      if (outcome === 'not-reached' && hit.n === 1) {
+        t.diagnostic(`${path} ${specOf(hit)} not passed on the first try; trying again`);
+        ({ outcome, output } = await crashScenario(path, hit));
+        if (outcome === 'not-reached')
+          assert.fail(`${hit.name} was not passed on the ${path} path, twice: ${output.slice(-3000)}`);
+      }
+      if (outcome === 'not-reached') notReached.push(`${path} ${specOf(hit)}`);
     },
     LANES,
   );
