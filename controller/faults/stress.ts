@@ -49,6 +49,10 @@ export async function findTaggedStressProcesses(options: {
     const tag = await readProcessEnv({ pid: stat.pid, name: STRESS_TAG_ENV });
     if (tag !== undefined && (options.tag === undefined || tag === options.tag)) mains.set(stat.pid, tag);
   }
+  // A worker forked a moment ago still shows its parent's environment, tag included, until stress-ng
+  // rewrites it (seen under load): a tagged process whose parent has the same tag is a worker.
+  const forked = stats.filter((stat) => mains.has(stat.pid) && mains.get(stat.ppid) === mains.get(stat.pid));
+  for (const stat of forked) mains.delete(stat.pid);
   // Workers may fork again (the vm stressor keeps an OOM-able child), so follow descendants, a few levels deep.
   const tagOf = new Map(mains);
   for (let depth = 0; depth < 4; depth++) {

@@ -4,10 +4,12 @@
  * cgroup.events, and every figure returns to baseline after recovery.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import { createFaultRegistry } from '../../../controller/faults/registry.ts';
 import { findTaggedStressProcesses } from '../../../controller/faults/stress.ts';
+import { STRESS_TAG_ENV } from '../../../controller/faults/tags.ts';
 import { readCgroupEffectivelyFrozen, readCpuUsageMicros } from '../../../controller/host/cgroup-v2.ts';
 import { hasProgram } from '../../../controller/host/command.ts';
 import { readProcessStat } from '../../../controller/host/proc.ts';
@@ -115,6 +117,35 @@ describe('stress faults: real effects', { skip: cgroupUnavailableReason() ?? noS
     assert.ok(heldKiB >= 60 * 1024, `stress processes hold only ${heldKiB} KiB`);
     await faults.memoryStress.recover({ target, tag });
     assert.deepEqual(await findTaggedStressProcesses({ cgroupPath, tag }), []);
+  });
+});
+
+describe('finding tagged stress runs', { skip: cgroupUnavailableReason() }, () => {
+  test("a child that still shows its parent's tag (forked, environment not yet rewritten) is a worker", async () => {
+    const { cgroupPath } = await fixture();
+    const tag = newTag();
+    // A tagged shell in the cgroup with a child that inherits the environment unchanged, as a stress-ng
+    // worker does for a moment after its fork.
+    const shell = spawn(
+      '/bin/sh',
+      ['-c', 'echo $$ > "$1/cgroup.procs"; /bin/sleep 600 & wait', 'sh', cgroupPath],
+      {
+        stdio: 'ignore',
+        env: { PATH: '/usr/bin:/bin', [STRESS_TAG_ENV]: tag },
+      },
+    );
+    try {
+      let found: Awaited<ReturnType<typeof findTaggedStressProcesses>> = [];
+      for (let attempt = 0; attempt < 200 && found.length < 2; attempt++) {
+        found = await findTaggedStressProcesses({ cgroupPath, tag });
+        await sleep(10);
+      }
+      const roles = found.map((ref) => ref.role).sort();
+      assert.deepEqual(roles, ['main', 'worker'], JSON.stringify(found));
+      assert.equal(found.find((ref) => ref.role === 'main')?.pid, shell.pid, 'the shell is the main');
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 });
 
