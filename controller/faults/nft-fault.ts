@@ -4,7 +4,7 @@
  */
 import type { Fault, InjectionRecord, Target } from './fault.ts';
 import { normaliseScope } from './network-scope.ts';
-import { deleteTaggedTable, describeTaggedTable, loadRuleset } from './nft.ts';
+import { deleteTaggedTable, describeTaggedTable, loadRuleset, standByToDeleteTable } from './nft.ts';
 import { buildRuleset, type NftAction } from './nft-ruleset.ts';
 import type { CheckedParamsByKind, FaultParamsByKind } from './params.ts';
 import { NFT_FAMILY, nftTableName } from './tags.ts';
@@ -29,6 +29,7 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
         action: options.action(checked),
       });
       await loadRuleset({ netnsPath: target.netnsPath, script });
+      standByToDeleteTable({ netnsPath: target.netnsPath, tag });
       return {
         kind,
         tag,

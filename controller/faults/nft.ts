@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { runChecked } from '../host/command.ts';
 import { buildDeleteScript } from './nft-ruleset.ts';
+import { runStandbyDelete, standByToDelete } from './nft-standby.ts';
 import { NFT_FAMILY, nftTableName, tagFromNftTable } from './tags.ts';
 
 export interface NftLocation {
@@ -26,10 +27,20 @@ export async function loadRuleset(options: NftLocation & { script: string }): Pr
   });
 }
 
-/** Removes `chaoscraft_<tag>`; a missing table or a vanished namespace is not an error. */
+/**
+ * Removes `chaoscraft_<tag>`; a missing table or a vanished namespace is not an error. Through the
+ * table's standby delete when it has one (nft-standby.ts), and as usual when that did not do it all.
+ */
 export async function deleteTaggedTable(options: NftLocation & { tag: string }): Promise<void> {
+  const script = buildDeleteScript({ tag: options.tag });
+  if (await runStandbyDelete({ ...options, script })) return;
   if (!namespaceAlive(options)) return;
-  await loadRuleset({ netnsPath: options.netnsPath, script: buildDeleteScript({ tag: options.tag }) });
+  await loadRuleset({ netnsPath: options.netnsPath, script });
+}
+
+/** Starts the standby delete of a table just loaded, so that its removal does not start a process. */
+export function standByToDeleteTable(options: NftLocation & { tag: string }): void {
+  standByToDelete({ ...options, script: buildDeleteScript({ tag: options.tag }) });
 }
 
 /** Every `inet chaoscraft_*` table in the namespace, by tag. */

@@ -6,7 +6,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { CommandFailedError, HostError } from './errors.ts';
-import { SpawnHelper } from './spawn-helper.ts';
+import { type HeldCommand, SpawnHelper } from './spawn-helper.ts';
 
 export type Program = 'nft' | 'tc' | 'ip' | 'nsenter' | 'stress-ng' | 'sh';
 
@@ -135,6 +135,20 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
     file,
     args,
     stdin: options.stdin ?? '',
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Starts a command now, with every check `runCommand` makes, and gives it its stdin at `release`
+ * (spawn-helper.ts `hold`). Unreleased, it reads an empty input once this process is gone.
+ */
+export function holdCommand(options: Omit<RunCommandOptions, 'stdin'>): HeldCommand {
+  const { file, args } = buildArgv(options);
+  return spawnHelper.hold({
+    program: options.program,
+    file,
+    args,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 }

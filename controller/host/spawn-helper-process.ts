@@ -8,7 +8,12 @@
  *
  * Protocol, over the pipes its parent gave it, one JSON object per line:
  *   in:  { id, file, args, stdin, timeoutMs }
+ *        { id, file, args, hold: true, timeoutMs }: start the program now, its stdin left open and no
+ *        timeout running, until { release: id, stdin } writes stdin, closes it and starts the timeout
  *   out: { id, exitCode, signal, stdout, stderr, timedOut } or { id, startError }
+ * A held program is a command whose process start is paid early (spawn-helper.ts `hold`). It never
+ * acts without its release: when the parent closes stdin (it exited or died), every held program
+ * gets an empty, closed stdin, so it reads no input and does nothing.
  * The parent has already checked every argument (command.ts `buildArgv`); this process checks again that
  * the program is an absolute path in a system directory and every argument a plain string, and spawns from
  * the argv array alone: no shell, a fixed environment. It exits when its parent closes stdin, once the
@@ -26,22 +31,34 @@ interface Request {
   id: number;
   file: string;
   args: string[];
-  stdin: string;
+  /** Absent only when held. */
+  stdin?: string;
+  hold?: true;
   timeoutMs: number;
+}
+
+interface Release {
+  release: number;
+  stdin: string;
 }
 
 function reply(message: object): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function checkedRequest(line: string): Request | { id: unknown; problem: string } {
-  let value: Partial<Request>;
+function checkedRequest(line: string): Request | Release | { id: unknown; problem: string } {
+  let value: Partial<Request> & Partial<Release>;
   try {
-    value = JSON.parse(line) as Partial<Request>;
+    value = JSON.parse(line) as Partial<Request> & Partial<Release>;
   } catch {
     return { id: undefined, problem: 'not JSON' };
   }
-  const { id, file, args, stdin, timeoutMs } = value;
+  if (value.release !== undefined) {
+    if (!Number.isSafeInteger(value.release)) return { id: undefined, problem: 'release must be an integer' };
+    if (typeof value.stdin !== 'string') return { id: value.release, problem: 'stdin must be a string' };
+    return { release: value.release, stdin: value.stdin };
+  }
+  const { id, file, args, stdin, hold, timeoutMs } = value;
   if (!Number.isSafeInteger(id)) return { id, problem: 'id must be an integer' };
   if (
     typeof file !== 'string' ||
@@ -52,7 +69,8 @@ function checkedRequest(line: string): Request | { id: unknown; problem: string 
     return { id, problem: 'the program must be an absolute path in a system directory' };
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string' && !arg.includes('\0')))
     return { id, problem: 'arguments must be strings without NUL' };
-  if (typeof stdin !== 'string') return { id, problem: 'stdin must be a string' };
+  if (hold === undefined ? typeof stdin !== 'string' : hold !== true || stdin !== undefined)
+    return { id, problem: 'stdin must be a string, or absent with hold: true' };
   if (!Number.isSafeInteger(timeoutMs) || (timeoutMs as number) <= 0)
     return { id, problem: 'timeoutMs must be a positive integer' };
   return value as Request;
@@ -60,6 +78,8 @@ function checkedRequest(line: string): Request | { id: unknown; problem: string 
 
 let running = 0;
 let inputClosed = false;
+/** Held programs by request id: how to release each. */
+const held = new Map<number, (stdin: string) => void>();
 
 function exitWhenIdle(): void {
   if (inputClosed && running === 0) process.exit(0);
@@ -82,15 +102,13 @@ function run(request: Request): void {
   child.stdout.on('data', collect(stdout));
   child.stderr.on('data', collect(stderr));
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, request.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
   let settled = false;
   const finish = (message: object) => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
+    held.delete(request.id);
     reply({ id: request.id, ...message });
     running--;
     exitWhenIdle();
@@ -107,7 +125,16 @@ function run(request: Request): void {
   );
   // A child that exits before reading stdin closes the pipe; that is reported through its exit status.
   child.stdin.on('error', () => {});
-  child.stdin.end(request.stdin);
+  const release = (stdin: string) => {
+    held.delete(request.id);
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, request.timeoutMs);
+    child.stdin.end(stdin);
+  };
+  if (request.hold) held.set(request.id, release);
+  else release(request.stdin ?? '');
 }
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
@@ -117,10 +144,14 @@ lines.on('line', (line) => {
     reply({ id: request.id, startError: `refused: ${request.problem}` });
     return;
   }
-  run(request);
+  // A release for a program no longer held (it exited meanwhile) has nothing to do: its answer is sent.
+  if ('release' in request) held.get(request.release)?.(request.stdin);
+  else run(request);
 });
 lines.on('close', () => {
   inputClosed = true;
+  // Nobody will release them: each held program reads an empty input and ends without acting.
+  for (const release of [...held.values()]) release('');
   exitWhenIdle();
 });
 // A parent that went away leaves nobody to read the answers.

@@ -36,7 +36,16 @@ interface Pending {
   timeoutMs: number;
   resolve: (result: SpawnResult) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Absent while the command is held: no time runs until its release. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A command started ahead of need (`SpawnHelper.hold`), waiting for its input. */
+export interface HeldCommand {
+  /** Gives the command its whole stdin; settles as `run` does, from this moment on. */
+  release(stdin: string): Promise<SpawnResult>;
+  /** Settles when the command has ended, released or not (a dead helper ends it too: it rejects). */
+  readonly ended: Promise<SpawnResult>;
 }
 
 export interface SpawnRequest {
@@ -61,29 +70,78 @@ export class SpawnHelper {
   run(request: SpawnRequest): Promise<SpawnResult> {
     const child = this.#ensureChild();
     const id = this.#nextId++;
+    const answered = this.#expect(id, request);
+    this.#startTimer(id);
+    const { file, args, stdin, timeoutMs } = request;
+    child.stdin.write(`${JSON.stringify({ id, file, args, stdin, timeoutMs })}\n`);
+    return answered;
+  }
+
+  /**
+   * Starts a command now and gives it its stdin later: the process start (fork, exec, the program's
+   * own start-up) is paid before the moment that counts. The helper's side says what happens to a
+   * held command nobody releases: it reads an empty input. A held command does not keep this process
+   * alive, and its timeout runs from its release.
+   */
+  hold(request: Omit<SpawnRequest, 'stdin'>): HeldCommand {
+    const child = this.#ensureChild();
+    const id = this.#nextId++;
+    const ended = this.#expect(id, request);
+    // The caller may never look: a rejection nobody awaits must not end the process.
+    ended.catch(() => {});
+    const { file, args, timeoutMs } = request;
+    child.stdin.write(`${JSON.stringify({ id, file, args, hold: true, timeoutMs })}\n`);
+    this.#refIfBusy();
+    let released = false;
+    return {
+      ended,
+      release: (stdin) => {
+        if (released) return ended;
+        released = true;
+        // Ended before its input (it failed to start, died, or the helper did): it did nothing with it,
+        // and its answer, whatever its exit code, must not read as the released command's.
+        if (!this.#pending.has(id) || this.#child !== child)
+          return Promise.reject(
+            new HostError({
+              code: 'CommandFailed',
+              message: `${request.program} ended before its input was given`,
+              data: { program: request.program },
+            }),
+          );
+        this.#startTimer(id);
+        child.stdin.write(`${JSON.stringify({ release: id, stdin })}\n`);
+        return ended;
+      },
+    };
+  }
+
+  #expect(id: number, request: Pick<SpawnRequest, 'program' | 'timeoutMs'>): Promise<SpawnResult> {
     return new Promise<SpawnResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        this.#refIfBusy();
-        reject(
-          new HostError({
-            code: 'CommandTimeout',
-            message: `${request.program} did not finish within ${request.timeoutMs} ms (the spawn helper did not answer)`,
-            data: { program: request.program, timeoutMs: request.timeoutMs },
-          }),
-        );
-      }, request.timeoutMs + ANSWER_GRACE_MS);
       this.#pending.set(id, {
         program: request.program,
         timeoutMs: request.timeoutMs,
         resolve,
         reject,
-        timer,
+        timer: undefined,
       });
-      this.#refIfBusy();
-      const { file, args, stdin, timeoutMs } = request;
-      child.stdin.write(`${JSON.stringify({ id, file, args, stdin, timeoutMs })}\n`);
     });
+  }
+
+  #startTimer(id: number): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    pending.timer = setTimeout(() => {
+      this.#pending.delete(id);
+      this.#refIfBusy();
+      pending.reject(
+        new HostError({
+          code: 'CommandTimeout',
+          message: `${pending.program} did not finish within ${pending.timeoutMs} ms (the spawn helper did not answer)`,
+          data: { program: pending.program, timeoutMs: pending.timeoutMs },
+        }),
+      );
+    }, pending.timeoutMs + ANSWER_GRACE_MS);
+    this.#refIfBusy();
   }
 
   #ensureChild(): ChildProcessWithoutNullStreams {
@@ -158,12 +216,14 @@ export class SpawnHelper {
     }
   }
 
-  /** Keeps the process alive while a command is under way, and only then. */
+  /** Keeps the process alive while a command is under way (held ones do not count), and only then. */
   #refIfBusy(): void {
     const child = this.#child;
     if (!child) return;
     const streams = [child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
-    if (this.#pending.size > 0) {
+    let running = false;
+    for (const pending of this.#pending.values()) running ||= pending.timer !== undefined;
+    if (running) {
       child.ref();
       for (const stream of streams) stream.ref?.();
     } else {
