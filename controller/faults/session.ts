@@ -98,9 +98,14 @@ export function createFaultSession(options: {
   const changes = options.changes ?? createNodeChanges({ limit: 8 });
   const held = new Map<string, InjectionRecord>();
 
-  async function change<T>(fault: SessionFault, target: Target, work: (target: Target) => Promise<T>) {
+  async function change<T>(
+    fault: SessionFault,
+    target: Target,
+    work: (target: Target) => Promise<T>,
+    options: { removal?: boolean } = {},
+  ) {
     const keys = await targetKeys({ podUid: fault.owner, netnsPath: target.netnsPath, targetId: target.id });
-    return changes.run(keys, () => work(target));
+    return changes.run(keys, () => work(target), options);
   }
 
   return {
@@ -146,8 +151,11 @@ export function createFaultSession(options: {
       const fromRecord = record !== undefined && faults[kind].recoversFromRecord?.(record) === true;
       const target = (fromRecord ? undefined : await request.resolve?.()) ?? targetFromRecord(record);
       if (!target) return false;
-      await change(request, target, (found) =>
-        faults[kind].recover({ target: found, record, tag: request.tag }),
+      await change(
+        request,
+        target,
+        (found) => faults[kind].recover({ target: found, record, tag: request.tag }),
+        { removal: true },
       );
       return true;
     },

@@ -3,13 +3,22 @@
  * at a time in arrival order; changes to different targets run side by side, at most `limit` at once, so
  * that many deadlines passing together are recovered together and not one after another. The sweep, which
  * reads and removes changes across every target, runs alone: after everything that arrived before it, and
- * before anything that arrives after it.
+ * before anything that arrives after it, except removals.
+ *
+ * A removal (a recovery) does not wait for the sweep: both only take changes away, each idempotently, so
+ * running side by side cannot leave one behind; what the sweep must not meet is a change being added
+ * after it listed the live tags. The sweep lists every namespace and cgroup of the node one after another
+ * (two processes per pod), a few seconds on a node of a hundred pods, and a hypothesis that broke then
+ * would otherwise wait that long for its faults to go.
  */
 import { stat } from 'node:fs/promises';
 
 export interface NodeChanges {
-  /** Runs `work` once no earlier change for any of `keys` is waiting or running, and a slot is free. */
-  run<T>(keys: readonly string[], work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` once no earlier change for any of `keys` is waiting or running, and a slot is free. A
+   * `removal` only takes a change away (a recovery), so it runs while the sweep does.
+   */
+  run<T>(keys: readonly string[], work: () => Promise<T>, options?: { removal?: boolean }): Promise<T>;
   /** Runs `work` with nothing else running. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves once no change is running or waiting (at once when none is). */
@@ -19,6 +28,7 @@ export interface NodeChanges {
 interface Waiting {
   /** undefined: exclusive. */
   keys: readonly string[] | undefined;
+  removal: boolean;
   start: () => void;
 }
 
@@ -36,19 +46,22 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
     const starting: Waiting[] = [];
     // Keys of earlier changes that could not start yet: a later change for the same key waits behind them.
     const blocked = new Set<string>();
-    for (let index = 0; index < waiting.length && !exclusiveRunning && running < limit; ) {
+    // Whether the sweep runs, or waits ahead of the task looked at: only a removal may pass it.
+    let sweepAhead = exclusiveRunning;
+    for (let index = 0; index < waiting.length && running < limit; ) {
       const task = waiting[index]!;
       if (task.keys === undefined) {
         // Exclusive: only once it is first in line and everything before it has finished; a barrier till then.
-        if (index === 0 && running === 0) {
+        if (!sweepAhead && index === 0 && running === 0) {
           waiting.splice(index, 1);
           exclusiveRunning = true;
           running++;
           starting.push(task);
-        }
-        break;
+        } else index++;
+        sweepAhead = true;
+        continue;
       }
-      if (task.keys.some((key) => held.has(key) || blocked.has(key))) {
+      if ((sweepAhead && !task.removal) || task.keys.some((key) => held.has(key) || blocked.has(key))) {
         for (const key of task.keys) blocked.add(key);
         index++;
         continue;
@@ -62,7 +75,11 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
     for (const task of starting) task.start();
   }
 
-  function enqueue<T>(keys: readonly string[] | undefined, work: () => Promise<T>): Promise<T> {
+  function enqueue<T>(
+    keys: readonly string[] | undefined,
+    work: () => Promise<T>,
+    removal = false,
+  ): Promise<T> {
     // A change that names no key is still serialised with every other such change.
     const ownKeys = keys === undefined ? undefined : keys.length > 0 ? [...new Set(keys)] : ['unkeyed'];
     return new Promise<T>((resolve, reject) => {
@@ -79,6 +96,7 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
       };
       waiting.push({
         keys: ownKeys,
+        removal,
         start: () => {
           let result: Promise<T>;
           try {
@@ -103,7 +121,7 @@ export function createNodeChanges(options: { limit: number }): NodeChanges & { r
   }
 
   return {
-    run: (keys, work) => enqueue(keys, work),
+    run: (keys, work, runOptions) => enqueue(keys, work, runOptions?.removal === true),
     exclusive: (work) => enqueue(undefined, work),
     settled: () =>
       running === 0 && waiting.length === 0

@@ -115,6 +115,55 @@ describe('node changes', () => {
     assert.deepEqual(await Promise.all([before, sweep, after]), ['a', 'sweep', 'b']);
   });
 
+  test('a removal does not wait for the sweep, whether it waits or runs; an addition does', async () => {
+    const changes = createNodeChanges({ limit: 8 });
+    const { work, release, running } = gates();
+    const before = changes.run(['pod/a'], work('a'));
+    const sweep = changes.exclusive(work('sweep'));
+    const addition = changes.run(['pod/b'], work('b'));
+    const removal = changes.run(['pod/c'], work('c'), { removal: true });
+    await settle();
+    assert.deepEqual(running(), ['a', 'c'], 'the removal passed the waiting sweep');
+    release('a');
+    release('c');
+    await settle();
+    assert.deepEqual(running(), ['sweep']);
+    const during = changes.run(['pod/d'], work('d'), { removal: true });
+    await settle();
+    assert.deepEqual(running(), ['d', 'sweep'], 'a removal runs beside the sweep; the addition waits');
+    release('d');
+    release('sweep');
+    await settle();
+    assert.deepEqual(running(), ['b']);
+    release('b');
+    assert.deepEqual(await Promise.all([before, sweep, addition, removal, during]), [
+      'a',
+      'sweep',
+      'b',
+      'c',
+      'd',
+    ]);
+  });
+
+  test('a removal still waits for an earlier change to its own target, sweep or not', async () => {
+    const changes = createNodeChanges({ limit: 8 });
+    const { work, release, running } = gates();
+    const sweep = changes.exclusive(work('sweep'));
+    await settle();
+    const addition = changes.run(['pod/a'], work('add a'));
+    const removal = changes.run(['pod/a', 'netns/1'], work('remove a'), { removal: true });
+    await settle();
+    assert.deepEqual(running(), ['sweep'], 'behind the addition it follows');
+    release('sweep');
+    await settle();
+    assert.deepEqual(running(), ['add a']);
+    release('add a');
+    await settle();
+    assert.deepEqual(running(), ['remove a']);
+    release('remove a');
+    assert.deepEqual(await Promise.all([sweep, addition, removal]), ['sweep', 'add a', 'remove a']);
+  });
+
   test('a failing or throwing change rejects its caller and frees its key', async () => {
     const changes = createNodeChanges({ limit: 1 });
     await assert.rejects(

@@ -136,6 +136,27 @@ describe('fault session', () => {
     assert.deepEqual(log, ['recover:cpuStress:process/gone:record']);
   });
 
+  test('a recovery goes to the node changes as a removal (it passes the sweep); an injection does not', async () => {
+    const log: string[] = [];
+    const asked: boolean[] = [];
+    const changes = {
+      run: <T>(_keys: readonly string[], work: () => Promise<T>, options?: { removal?: boolean }) => {
+        asked.push(options?.removal === true);
+        return work();
+      },
+    };
+    const faults = loggingFaults(log, { present: false });
+    const session = createFaultSession({ faults, changes });
+    const request = { id: 'r', kind: 'networkLoss' as const, tag: 'cc0009', params: {}, resolve };
+    const applied = await session.apply({ ...request, earlierAttempt: false });
+    assert.equal(applied.outcome, 'applied');
+    const record = 'record' in applied ? applied.record : undefined;
+    // Another process's session: it does not hold the record, so it verifies and re-applies.
+    await createFaultSession({ faults, changes }).continue({ ...request, record });
+    await session.recover({ ...request, record });
+    assert.deepEqual(asked, [false, false, true], 'apply, continue, recover');
+  });
+
   test('recover skips resolving the target when the fault undoes from the record alone', async () => {
     const log: string[] = [];
     const session = createFaultSession({ faults: loggingFaults(log, { present: true }) });
