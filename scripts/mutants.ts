@@ -129,6 +129,23 @@ const mutants: Mutant[] = [
     replace: 'const outcome = await context.session.apply({',
     tests: ['test/controller/standalone/restart-safety.test.ts'],
   },
+  {
+    id: 'standby-trusted-blindly',
+    removes:
+      'a standby delete that ran in a namespace the path no longer names is followed by the usual delete',
+    file: 'controller/faults/nft-standby.ts',
+    find: 'return now === undefined || now === standby.namespace;',
+    replace: 'return true;',
+    tests: ['test/controller/faults/nft-standby.test.ts'],
+  },
+  {
+    id: 'held-command-ended-as-released',
+    removes: 'a held command that ended before its release never answers as if it had run its input',
+    file: 'controller/host/spawn-helper.ts',
+    find: 'if (!this.#pending.has(id) || this.#child !== child)',
+    replace: 'if (false)',
+    tests: ['test/controller/host/spawn-helper-hold.test.ts'],
+  },
 ];
 
 const root = join(import.meta.dirname, '..');
