@@ -153,8 +153,9 @@ export function startControllerProcess(options: {
  * the process alive, the process is asked to stop (SIGTERM): a graceful stop finishes the reconcile
  * in flight, so a failpoint right after the last write still fires (the process dies by SIGKILL),
  * and a clean exit says the failpoint was not passed this time. Passing a point the n-th time
- * depends on timing when n > 1 (how many steps were repeated while an agent had not answered), so
- * callers fail on 'not-reached' for n = 1 and may tolerate it for repeats. Bounded: a process that
+ * depends on timing when n > 1 (how many steps were repeated while an agent had not answered), and
+ * on the schedule's deletion path even the first time, so callers say what a 'not-reached' may
+ * mean: most fail on it for n = 1. Bounded: a process that
  * neither dies nor ends its run fails the wait after `timeoutMs`, and is killed.
  */
 export async function crashAt(

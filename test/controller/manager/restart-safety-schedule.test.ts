@@ -277,25 +277,32 @@ test('schedule: kill -9 at every failpoint of the run and deletion paths, restar
     ...deletionHits.map((hit) => ({ path: 'deletion' as const, hit })),
   ];
   const notReached: string[] = [];
+  const crashedAt = new Set<string>();
   await runAll(
     t,
     scenarios,
     ({ path, hit }) => `${path} path, kill -9 at ${specOf(hit)}`,
     async ({ path, hit }) => {
-      let { outcome, output } = await crashScenario(path, hit);
-      // Whether a clean run passes a point can depend on timing even the first time: on the deletion
-      // path, the status is written only when a reconcile sees the run being deleted before it is gone
-      // (seen once in CI: schedule.after-status=1). A point a second try does not pass either fails.
+      let { outcome } = await crashScenario(path, hit);
+      // Whether a run passes a point can depend on timing even the first time. On the deletion path
+      // the schedule's status changes only if a reconcile sees its run finished but not yet gone (the
+      // run recovers and goes within milliseconds), so schedule.after-status=1 there is passed in
+      // some runs and not in others (twice in a row not, in one CI run). One more try; then it counts
+      // as missed, which the bounds below limit.
       if (outcome === 'not-reached' && hit.n === 1) {
         t.diagnostic(`${path} ${specOf(hit)} not passed on the first try; trying again`);
-        ({ outcome, output } = await crashScenario(path, hit));
-        if (outcome === 'not-reached')
-          assert.fail(`${hit.name} was not passed on the ${path} path, twice: ${output.slice(-3000)}`);
+        ({ outcome } = await crashScenario(path, hit));
       }
-      if (outcome === 'not-reached') notReached.push(`${path} ${specOf(hit)}`);
+      if (outcome === 'crashed') crashedAt.add(hit.name);
+      else notReached.push(`${path} ${specOf(hit)}`);
     },
     LANES,
   );
   t.diagnostic(`not passed this time: ${notReached.join(', ') || 'none'}`);
+  assert.deepEqual(
+    inCode.filter((name) => !crashedAt.has(name)),
+    [],
+    'every failpoint of the schedule controller was crashed at, on one path or the other',
+  );
   assert.ok(notReached.length <= scenarios.length / 4, `too many crash points missed: ${notReached}`);
 });
