@@ -51,7 +51,11 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
     async verify({ target, tag }: { target: Target; tag: string }) {
       assertTaggedTarget(tag, target);
       const table = await describeTaggedTable({ netnsPath: target.netnsPath, tag });
-      return table ? { present: true, details: { rules: table.ruleCount } } : { present: false };
+      if (!table) return { present: false };
+      // A table found in place (an agent that restarted continues its faults) gets its standby
+      // delete as at injection: the previous agent's went with its spawn helper.
+      standByToDeleteTable({ netnsPath: target.netnsPath, tag });
+      return { present: true, details: { rules: table.ruleCount } };
     },
   };
 }

@@ -127,6 +127,28 @@ describe('nftables standby deletes', { skip }, () => {
     await waitFor({ condition: () => nftProcessesIn(path).length === 0, what: 'every standby to end' });
   });
 
+  test('a table found in place (an agent that restarted) gets its standby when verified', async () => {
+    const { path } = await netns();
+    const tag = newTag();
+    const target = { id: 'netns/continued', netnsPath: path };
+    await loadRuleset({
+      netnsPath: path,
+      script: buildRuleset({
+        tag,
+        kind: 'networkLoss',
+        scope: { direction: 'both', protocol: 'all' },
+        action: { type: 'randomDrop', percent: 30 },
+      }),
+    });
+    const before = standbyCount();
+    assert.equal((await faults.networkLoss.verify({ target, tag })).present, true);
+    assert.equal(standbyCount(), before + 1);
+    await waitFor({ condition: () => nftProcessesIn(path).length === 1, what: 'the standby nft' });
+    await faults.networkLoss.recover({ target, record: undefined, tag });
+    assert.deepEqual(await tablesIn(path), []);
+    assert.equal(standbyCount(), before);
+  });
+
   test('a process that goes away leaves its table in place and no nft waiting', async () => {
     const { path } = await netns();
     const tag = newTag();
