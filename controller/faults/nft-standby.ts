@@ -2,8 +2,9 @@
  * Standby deletes: for each nftables fault in place, an `nft -f -` already started in its network
  * namespace, waiting for the script that removes the table (spawn-helper.ts `hold`).
  *
- * Why: removing a table costs about 8 ms of CPU, nearly all of it starting `nsenter` and `nft`
- * (fork, exec, loading nft's libraries); the kernel's work is a fraction of it. When a hypothesis
+ * Why: removing a table by starting `nsenter` and `nft` costs about 7.4 ms of CPU here, through an
+ * nft already started about 2.8 ms: most of it is the start (fork, exec, loading nft's libraries),
+ * not the kernel's work. When a hypothesis
  * breaks, every fault of the run is removed at once, on cores the API server and the agent share, so
  * those starts are what the last recovery waits for (docs/OPERATIONS.md, `abort-latency`). A standby
  * pays the start at injection, when nothing is waiting.
