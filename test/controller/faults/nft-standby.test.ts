@@ -5,8 +5,8 @@
  * that goes away leaves its tables and no waiting nft behind.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -32,6 +32,17 @@ async function netns(name?: string): Promise<Netns> {
   const created = await createNetns(name ? { name } : {});
   namespaces.push(created);
   return created;
+}
+
+/** The sleep `ip netns exec` runs: itself once it has exec'd, else its first child. */
+function childOf(pid: number): number | undefined {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') return pid;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+    return children[0] ? Number(children[0]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The nft processes whose network namespace is the one `path` names now. */
@@ -125,6 +136,37 @@ describe('nftables standby deletes', { skip }, () => {
     assert.deepEqual(await tablesIn(path), []);
     assert.equal(standbyCount(), 0);
     await waitFor({ condition: () => nftProcessesIn(path).length === 0, what: 'every standby to end' });
+  });
+
+  test('a record path gone stale (the container restarted) still recovers, in the namespace the table is in', async () => {
+    const { name, path } = await netns();
+    // The record names the namespace through a process in it, as /proc/<pid>/ns/net of a container.
+    const container = spawn('/usr/bin/ip', ['netns', 'exec', name, '/bin/sleep', '600'], { stdio: 'ignore' });
+    try {
+      const pid = await waitFor({
+        condition: () => {
+          const child = childOf(container.pid!);
+          return (
+            child !== undefined &&
+            readlinkSync(`/proc/${child}/ns/net`) === `net:[${statSync(path).ino}]` &&
+            child
+          );
+        },
+        what: 'the process in the namespace',
+      });
+      const tag = newTag();
+      const target = { id: 'pod/restarted', netnsPath: `/proc/${pid}/ns/net` };
+      const record = await faults.networkLoss.inject({ target, params, tag });
+      // The container restarts later than the standby takes to start (a few ms).
+      await waitFor({ condition: () => nftProcessesIn(path).length === 1, what: 'the standby nft' });
+      process.kill(pid, 'SIGKILL');
+      await waitFor({ condition: () => !existsSync(`/proc/${pid}/ns/net`), what: 'the old path to go' });
+      assert.deepEqual(await tablesIn(path), [tag], 'the namespace and the table outlive the process');
+      await faults.networkLoss.recover({ target, record, tag });
+      assert.deepEqual(await tablesIn(path), [], 'removed by the standby, which the stale path cannot reach');
+    } finally {
+      container.kill('SIGKILL');
+    }
   });
 
   test('a table found in place (an agent that restarted) gets its standby when verified', async () => {
