@@ -13,8 +13,12 @@ export type ScheduleWriter = StatusWriter<ChaosScheduleStatus>;
 export interface RunClient {
   /** Creates the run; one that exists already (created before a crash) is the same run: its UID is returned. */
   create(run: RunManifest): Promise<{ uid?: string; existed: boolean }>;
-  /** Deletes the run (its own finalizer keeps it until its faults are recovered); gone already is fine. */
-  delete(options: { namespace: string; name: string; uid?: string }): Promise<void>;
+  /**
+   * Deletes the run (its own finalizer keeps it until its faults are recovered); gone already is fine.
+   * `gone`: nothing of ours is left under the name (it went at once, was gone already, or the name
+   * holds a newer object); false while the run's finalizer keeps it.
+   */
+  delete(options: { namespace: string; name: string; uid?: string }): Promise<{ gone: boolean }>;
 }
 
 export function createScheduleWriter(http: KubeHttp): ScheduleWriter {
@@ -39,14 +43,17 @@ export function createRunClient(http: KubeHttp): RunClient {
     },
     async delete({ namespace, name, uid }) {
       try {
-        await http.request({
+        // The answer is the object: marked for deletion with its finalizers while they keep it, as
+        // it last was when it went at once.
+        const answer = await http.request<{ metadata?: { finalizers?: string[] } }>({
           method: 'DELETE',
           path: resourcePath({ ...resources.experiments, namespace, name }),
           ...(uid ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } } } : {}),
         });
+        return { gone: !answer?.metadata?.finalizers?.length };
       } catch (error) {
         // Gone, or a newer object under the same name (precondition failed): nothing of ours to delete.
-        if (isKubeError(error, 'NotFound') || isKubeError(error, 'Conflict')) return;
+        if (isKubeError(error, 'NotFound') || isKubeError(error, 'Conflict')) return { gone: true };
         throw error;
       }
     },

@@ -178,8 +178,8 @@ export function createScheduleReconciler(
         },
       });
     } else if (action.type === 'deleteRun') {
-      await options.runs.delete({ namespace, name: action.name, uid: action.uid });
-      runOverlay.deleted(uid, action.name, options.now());
+      const { gone } = await options.runs.delete({ namespace, name: action.name, uid: action.uid });
+      runOverlay.deleted(uid, { name: action.name, uid: action.uid }, options.now(), gone);
     }
   }
 
@@ -202,10 +202,15 @@ export function createScheduleReconciler(
  * Runs we created or deleted that the cache does not show that way yet. Without it, a reconcile
  * right after a creation would not see the new run, and a Forbid schedule could start another
  * at the next fire time while the cache lags.
+ *
+ * A run we deleted and the API server answered was gone (no finalizer kept it) is gone, whatever the
+ * cache shows. Without that, a run created and deleted before any reconcile saw it in the cache (a
+ * schedule deleted right after a fire: its new run has no finalizer yet and goes at once) stayed in
+ * the overlay as created for good, and the schedule waited for it forever (seen in CI).
  */
 class RunOverlay {
   readonly #created = new Map<string, Map<string, ObservedRun>>();
-  readonly #deleted = new Map<string, Map<string, string>>();
+  readonly #deleted = new Map<string, Map<string, { at: string; gone: boolean; uid?: string }>>();
 
   created(scheduleUid: string, run: ObservedRun): void {
     const runs = this.#created.get(scheduleUid) ?? new Map<string, ObservedRun>();
@@ -213,10 +218,12 @@ class RunOverlay {
     this.#created.set(scheduleUid, runs);
   }
 
-  deleted(scheduleUid: string, name: string, at: Date): void {
-    const names = this.#deleted.get(scheduleUid) ?? new Map<string, string>();
-    names.set(name, at.toISOString());
+  deleted(scheduleUid: string, run: { name: string; uid?: string }, at: Date, gone: boolean): void {
+    const names =
+      this.#deleted.get(scheduleUid) ?? new Map<string, { at: string; gone: boolean; uid?: string }>();
+    names.set(run.name, { at: at.toISOString(), gone, ...(run.uid ? { uid: run.uid } : {}) });
     this.#deleted.set(scheduleUid, names);
+    if (gone) this.#created.get(scheduleUid)?.delete(run.name);
   }
 
   resolve(scheduleUid: string, cached: readonly ObservedRun[]): ObservedRun[] {
@@ -227,9 +234,13 @@ class RunOverlay {
       else byName.set(name, run);
     }
     const deleted = this.#deleted.get(scheduleUid);
-    for (const [name, at] of deleted ?? []) {
+    for (const [name, { at, gone, uid }] of deleted ?? []) {
       const run = byName.get(name);
-      if (!run || run.metadata.deletionTimestamp) deleted!.delete(name);
+      // Gone from the cache, or another object under the name: nothing left to overlay.
+      if (!run || (uid && run.metadata.uid && run.metadata.uid !== uid)) deleted!.delete(name);
+      // Gone, still in a lagging cache: kept out until the cache lets it go too.
+      else if (gone) byName.delete(name);
+      else if (run.metadata.deletionTimestamp) deleted!.delete(name);
       else byName.set(name, { ...run, metadata: { ...run.metadata, deletionTimestamp: at } });
     }
     return [...byName.values()];

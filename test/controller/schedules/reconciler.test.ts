@@ -11,7 +11,7 @@ import { FakeClock, silentLogger } from '../../../controller/runtime/index.ts';
 import { createScheduleReconciler } from '../../../controller/schedules/reconciler.ts';
 import { template } from '../core/schedule/world.ts';
 
-function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
+function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow'; runFinalizer?: boolean } = {}) {
   let now = new Date('2026-05-04T10:00:30Z');
   let version = 1;
   const server = {
@@ -69,14 +69,20 @@ function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
             generation: 1,
             annotations: run.metadata.annotations,
           },
-          finalizer: true,
+          // Its controller adds the finalizer at its first reconcile: until then it has none.
+          finalizer: options.runFinalizer ?? true,
         });
         return { uid: `uid-${run.metadata.name}`, existed: false };
       },
       async delete({ name }) {
         server.deletes.push(name);
         const run = server.runs.get(name);
-        if (run) run.metadata.deletionTimestamp = now.toISOString();
+        if (run?.finalizer) {
+          run.metadata.deletionTimestamp = now.toISOString();
+          return { gone: false };
+        }
+        server.runs.delete(name);
+        return { gone: true };
       },
     },
     events: { record: async ({ reason }) => void server.events.push(reason) },
@@ -95,6 +101,10 @@ function harness(options: { concurrencyPolicy?: 'Forbid' | 'Allow' } = {}) {
   return {
     server,
     sync,
+    /** The cache catches up with the schedule only (its runs' events not delivered yet). */
+    syncSchedule: () => {
+      cache = { ...cache, schedule: structuredClone(server.schedule) };
+    },
     reconcile: () => controller.reconcile('shop/nightly'),
     at: (time: string) => {
       now = new Date(time);
@@ -208,4 +218,25 @@ test('a deleted schedule deletes its running run and releases its finalizer only
   await h.reconcile();
   assert.deepEqual(h.server.schedule.metadata.finalizers, []);
   assert.ok(h.server.events.includes('RemovingRuns'));
+});
+
+test('a run created and deleted before the cache ever showed it does not hold the schedule for good', async () => {
+  // Deleted right after a fire: the new run has no finalizer yet and goes at once. The cache never
+  // shows it (its add and delete arrive together); the schedule must still go.
+  const h = harness({ runFinalizer: false });
+  await h.reconcile();
+  h.sync();
+  h.at('2026-05-04T10:01:00Z');
+  await h.reconcile();
+  assert.deepEqual(h.server.creates, ['nightly-1777888860']);
+  h.server.schedule.metadata.deletionTimestamp = '2026-05-04T10:01:01Z';
+  h.syncSchedule();
+  h.at('2026-05-04T10:01:01Z');
+  await h.reconcile();
+  assert.deepEqual(h.server.deletes, ['nightly-1777888860'], 'the run the overlay holds is deleted');
+  assert.equal(h.server.runs.size, 0, 'and went at once');
+  h.sync();
+  await h.reconcile();
+  assert.deepEqual(h.server.schedule.metadata.finalizers, [], 'the schedule lets go');
+  assert.deepEqual(h.server.deletes, ['nightly-1777888860'], 'deleted once');
 });
