@@ -3,11 +3,11 @@
  * interface so tests can hand it their own network namespaces and cgroups; production resolves pods from
  * their UID and container IDs through the kubelet's cgroup layout (node/resolve-target.ts).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import type { Target } from '../faults/fault.ts';
 import { findCgroup2Mounts, listCgroupPids } from '../host/cgroup-v2.ts';
 import { parseContainerCgroupPath } from '../host/container-paths.ts';
-import { netnsPathOf } from '../host/proc.ts';
+import { namespaceIdentity, netnsPathOf } from '../host/proc.ts';
 import { resolveContainerTarget, TargetNotFoundError } from './node/resolve-target.ts';
 
 export { TargetNotFoundError } from './node/resolve-target.ts';
@@ -127,10 +127,4 @@ async function netnsOfCgroup(cgroupPath: string): Promise<string | undefined> {
   const pids = await listCgroupPids({ cgroupPath, recursive: false }).catch(() => []);
   const pid = pids[0];
   return pid === undefined ? undefined : netnsPathOf({ pid });
-}
-
-/** device:inode of a namespace file: two paths name the same namespace exactly when these match. */
-async function namespaceIdentity(path: string): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  return info ? `${info.dev}:${info.ino}` : undefined;
 }

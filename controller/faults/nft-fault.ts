@@ -29,7 +29,7 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
         action: options.action(checked),
       });
       await loadRuleset({ netnsPath: target.netnsPath, script });
-      standByToDeleteTable({ netnsPath: target.netnsPath, tag });
+      await standByToDeleteTable({ netnsPath: target.netnsPath, tag });
       return {
         kind,
         tag,
@@ -54,7 +54,7 @@ export function createNftFault<K extends 'networkLoss' | 'networkPartition'>(opt
       if (!table) return { present: false };
       // A table found in place (an agent that restarted continues its faults) gets its standby
       // delete as at injection: the previous agent's went with its spawn helper.
-      standByToDeleteTable({ netnsPath: target.netnsPath, tag });
+      await standByToDeleteTable({ netnsPath: target.netnsPath, tag });
       return { present: true, details: { rules: table.ruleCount } };
     },
   };

@@ -4,10 +4,10 @@
  *
  * Why: removing a table by starting `nsenter` and `nft` costs about 7.4 ms of CPU here, through an
  * nft already started about 2.8 ms: most of it is the start (fork, exec, loading nft's libraries),
- * not the kernel's work. When a hypothesis
- * breaks, every fault of the run is removed at once, on cores the API server and the agent share, so
- * those starts are what the last recovery waits for (docs/OPERATIONS.md, `abort-latency`). A standby
- * pays the start at injection, when nothing is waiting.
+ * not the kernel's work. When a hypothesis breaks, every fault of the run is removed at once, on
+ * cores the API server and the agent share, so those starts are what the last recovery waits for
+ * (docs/OPERATIONS.md, `abort-latency`). A standby pays the start at injection, when nothing is
+ * waiting.
  *
  * Why it is safe:
  * - A standby acts only on its release, with the delete script. If the agent or its spawn helper
@@ -22,8 +22,8 @@
  * Cost: a standby keeps its network namespace alive until it runs, as any process in it would, so a
  * pod's namespace outlives the pod until its fault is recovered (the run's deadline bounds that).
  */
-import { statSync } from 'node:fs';
 import { holdCommand } from '../host/command.ts';
+import { namespaceIdentity } from '../host/proc.ts';
 import type { HeldCommand } from '../host/spawn-helper.ts';
 
 export const STANDBY_LIMIT = 128;
@@ -36,23 +36,20 @@ interface Standby {
 
 const standbys = new Map<string, Standby>();
 
-/** The namespace a path names now (`dev:ino`), or undefined when the path is gone. */
-export function namespaceIdentity(netnsPath: string | undefined): string | undefined {
-  try {
-    const stat = statSync(netnsPath ?? '/proc/self/ns/net');
-    return `${stat.dev}:${stat.ino}`;
-  } catch {
-    return undefined;
-  }
-}
+/** The namespace `netnsPath` names now; without a path, this process's (where the helper runs). */
+const namespaceOf = (netnsPath: string | undefined) => namespaceIdentity(netnsPath ?? '/proc/self/ns/net');
 
 /**
  * Starts the standby delete of `tag`'s table in `netnsPath`, unless the limit is reached or one
  * stands in that namespace already. One that stands in another namespace (the path was reused) is
  * released first: the table it can reach belongs to this injection too.
  */
-export function standByToDelete(options: { netnsPath?: string; tag: string; script: string }): void {
-  const namespace = namespaceIdentity(options.netnsPath);
+export async function standByToDelete(options: {
+  netnsPath?: string;
+  tag: string;
+  script: string;
+}): Promise<void> {
+  const namespace = await namespaceOf(options.netnsPath);
   const existing = standbys.get(options.tag);
   if (existing && existing.namespace === namespace) return;
   if (existing) {
@@ -98,11 +95,11 @@ export async function runStandbyDelete(options: {
   } catch {
     return false;
   }
-  const now = namespaceIdentity(options.netnsPath);
+  const now = await namespaceOf(options.netnsPath);
   return now === undefined || now === standby.namespace;
 }
 
-/** How many standbys are waiting, for tests and metrics. */
+/** How many standbys are waiting, for tests. */
 export function standbyCount(): number {
   return standbys.size;
 }

@@ -39,8 +39,8 @@ export async function deleteTaggedTable(options: NftLocation & { tag: string }):
 }
 
 /** Starts the standby delete of a table just loaded, so that its removal does not start a process. */
-export function standByToDeleteTable(options: NftLocation & { tag: string }): void {
-  standByToDelete({ ...options, script: buildDeleteScript({ tag: options.tag }) });
+export function standByToDeleteTable(options: NftLocation & { tag: string }): Promise<void> {
+  return standByToDelete({ ...options, script: buildDeleteScript({ tag: options.tag }) });
 }
 
 /** Every `inet chaoscraft_*` table in the namespace, by tag. */

@@ -11,7 +11,7 @@
  * (two processes per pod), a few seconds on a node of a hundred pods, and a hypothesis that broke then
  * would otherwise wait that long for its faults to go.
  */
-import { stat } from 'node:fs/promises';
+import { namespaceIdentity } from '../host/proc.ts';
 
 export interface NodeChanges {
   /**
@@ -140,8 +140,8 @@ export async function targetKeys(options: { podUid?: string; netnsPath?: string;
   const keys: string[] = [];
   if (options.podUid) keys.push(`pod/${options.podUid}`);
   if (options.netnsPath) {
-    const info = await stat(options.netnsPath).catch(() => undefined);
-    if (info) keys.push(`netns/${info.dev}:${info.ino}`);
+    const identity = await namespaceIdentity(options.netnsPath);
+    if (identity) keys.push(`netns/${identity}`);
   }
   if (keys.length === 0 && options.targetId) keys.push(`target/${options.targetId}`);
   return keys;

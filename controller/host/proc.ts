@@ -2,7 +2,7 @@
  * Reading processes from /proc. A PID alone is not an identity (the kernel recycles them), so everything
  * that signals a process first checks its start time: field 22 of /proc/PID/stat, in clock ticks since boot.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 
 export interface ProcessStat {
   pid: number;
@@ -133,6 +133,15 @@ export function netnsPathOf(options: ProcOptions & { pid: number }): string {
 }
 
 /** ENOENT and ESRCH mean the process is gone (ESRCH shows up when it exits mid-read). */
+/**
+ * A namespace file's device:inode, or undefined when the path is gone: two paths name the same
+ * namespace exactly when these match.
+ */
+export async function namespaceIdentity(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  return info ? `${info.dev}:${info.ino}` : undefined;
+}
+
 export function isGoneError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ESRCH';

@@ -221,9 +221,7 @@ export class SpawnHelper {
     const child = this.#child;
     if (!child) return;
     const streams = [child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[];
-    let running = false;
-    for (const pending of this.#pending.values()) running ||= pending.timer !== undefined;
-    if (running) {
+    if ([...this.#pending.values()].some((pending) => pending.timer !== undefined)) {
       child.ref();
       for (const stream of streams) stream.ref?.();
     } else {
